@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import TemplateView
+
+from .health import healthz
+
+admin.site.site_header = settings.SITE_NAME
+admin.site.site_title = settings.SITE_NAME
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("learners.urls")),
+]
+
+if settings.DEBUG:
+    # Lets a developer look at the error pages without breaking anything.
+    urlpatterns += [
+        path("_errors/404/", TemplateView.as_view(template_name="404.html")),
+        path("_errors/500/", TemplateView.as_view(template_name="500.html")),
+    ]

@@ -1,0 +1,263 @@
+"""Operations that change people, teams and invitations. Views, commands and tasks call these;
+nothing else writes these rows."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
+
+from .models import Invitation, Membership, Team, User, _new_nonce
+
+_INVITATION_SALT = "learners.invitation"
+
+
+# --- People ----------------------------------------------------------------------------------
+
+
+def user_create(
+    *,
+    email: str,
+    password: str | None,
+    full_name: str = "",
+    is_training_admin: bool = False,
+    email_verified: bool = True,
+) -> User:
+    """Create a person who can sign in with `email`, with allauth's matching email record.
+
+    Raises ValidationError when the email is already taken (case-insensitively).
+    """
+    from allauth.account.models import EmailAddress
+
+    email = User.objects.normalize_email(email).strip().lower()
+    with transaction.atomic():
+        if User.objects.annotate(e=Lower("email")).filter(e=email).exists():
+            raise ValidationError({"email": _("Someone already uses this email address.")})
+        user = User.objects.create_user(
+            email=email,
+            password=password,
+            full_name=full_name.strip(),
+            is_training_admin=is_training_admin,
+        )
+        EmailAddress.objects.create(user=user, email=email, primary=True, verified=email_verified)
+    return user
+
+
+# --- Teams -----------------------------------------------------------------------------------
+
+
+def team_create(*, name: str, parent: Team | None = None) -> Team:
+    """Create a team, optionally nested in `parent`, and set its materialised path.
+
+    Raises ValidationError when a sibling already has that name.
+    """
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Give the team a name.")})
+    siblings = Team.objects.filter(parent=parent).annotate(n=Lower("name"))
+    if siblings.filter(n=name.lower()).exists():
+        raise ValidationError({"name": _("There is already a team with this name here.")})
+    with transaction.atomic():
+        team = Team.objects.create(name=name, parent=parent)
+        team.path = f"{parent.path if parent else '/'}{team.pk}/"
+        team.save(update_fields=["path"])
+    return team
+
+
+def membership_add(*, team: Team, user: User, role: str = Membership.Role.MEMBER) -> Membership:
+    """Put `user` in `team` with `role`; returns the existing row if they already have it."""
+    membership, _created = Membership.objects.get_or_create(team=team, user=user, role=role)
+    return membership
+
+
+def membership_remove(*, team: Team, user: User, role: str) -> int:
+    """Take `role` in `team` away from `user`. Returns how many rows went (0 or 1)."""
+    deleted, _detail = Membership.objects.filter(team=team, user=user, role=role).delete()
+    return deleted
+
+
+# --- Invitations -----------------------------------------------------------------------------
+
+
+class InvitationUnavailable(Exception):  # noqa: N818 - reads as a state, like DoesNotExist
+    """The link cannot be used; `reason` is "invalid", "expired", "revoked" or "accepted"."""
+
+    def __init__(self, reason: str, invitation: Invitation | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.invitation = invitation
+
+
+def invitation_token(invitation: Invitation) -> str:
+    """The signed token for the invitation's current link."""
+    return signing.dumps([invitation.pk, invitation.nonce], salt=_INVITATION_SALT, compress=True)
+
+
+def invitation_url(invitation: Invitation) -> str:
+    """Absolute link for emails (built from SITE_URL, since tasks have no request)."""
+    path = reverse("invitation_accept", args=[invitation_token(invitation)])
+    return f"{settings.SITE_URL}{path}"
+
+
+def invitation_from_token(token: str, *, now: timezone.datetime | None = None) -> Invitation:
+    """The invitation a link points to, if it can still be accepted.
+
+    Raises InvitationUnavailable with the reason otherwise. One query.
+    """
+    try:
+        pk, nonce = signing.loads(token, salt=_INVITATION_SALT)
+    except (signing.BadSignature, ValueError, TypeError) as exc:
+        raise InvitationUnavailable("invalid") from exc
+    invitation = Invitation.objects.select_related("team", "invited_by").filter(pk=pk).first()
+    if invitation is None or not constant_time_compare(str(nonce), invitation.nonce):
+        raise InvitationUnavailable("invalid", invitation)
+    state = invitation.status(now)
+    if state != "pending":
+        raise InvitationUnavailable(state, invitation)
+    return invitation
+
+
+def invitation_create(
+    *, email: str, team: Team, invited_by: User, full_name: str = ""
+) -> Invitation:
+    """Invite `email` into `team` and queue the email once the transaction commits.
+
+    A pending invitation for the same email and team is re-sent rather than duplicated.
+    Raises ValidationError when the person is already a member of the team.
+    """
+    email = User.objects.normalize_email(email).strip().lower()
+    if Membership.objects.filter(
+        team=team, user__email__iexact=email, role=Membership.Role.MEMBER
+    ).exists():
+        raise ValidationError({"email": _("This person is already in %(team)s.") % {"team": team}})
+    existing = (
+        Invitation.objects.pending().filter(team=team, email__iexact=email).first()
+    )
+    if existing is not None:
+        return invitation_resend(invitation=existing)
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            email=email,
+            full_name=full_name.strip(),
+            team=team,
+            invited_by=invited_by,
+            expires_at=Invitation.default_expiry(),
+        )
+        _queue_invitation_email(invitation)
+    return invitation
+
+
+def invitation_resend(*, invitation: Invitation) -> Invitation:
+    """Issue a fresh link (the old one stops working), restart the 7 days and email it.
+
+    Raises ValidationError if the invitation was already accepted.
+    """
+    if invitation.accepted_at:
+        raise ValidationError(_("This invitation was already accepted."))
+    with transaction.atomic():
+        invitation.nonce = _new_nonce()
+        invitation.expires_at = Invitation.default_expiry()
+        invitation.sent_at = None
+        invitation.revoked_at = None
+        invitation.save(update_fields=["nonce", "expires_at", "sent_at", "revoked_at"])
+        _queue_invitation_email(invitation)
+    return invitation
+
+
+def invitation_revoke(*, invitation: Invitation) -> Invitation:
+    """Stop the link from working. Accepted invitations are left as they are."""
+    if invitation.accepted_at is None and invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+def _queue_invitation_email(invitation: Invitation) -> None:
+    from .tasks import send_invitation_email
+
+    send_invitation_email.delay_on_commit(invitation.pk)
+
+
+def invitation_email_send(*, invitation_id: int) -> bool:
+    """Email the current link of a pending invitation that has not been emailed yet.
+
+    Returns True when a message went out, False when there was nothing to send (accepted,
+    revoked, expired, missing, or already sent). Safe to run twice: the second run finds
+    `sent_at` set. A crash between sending and stamping can send the same link twice, which
+    is the side we prefer to err on for a welcome email.
+    """
+    invitation = (
+        Invitation.objects.select_related("team", "invited_by").filter(pk=invitation_id).first()
+    )
+    if invitation is None or invitation.sent_at is not None or invitation.status() != "pending":
+        return False
+    context = {
+        "invitation": invitation,
+        "url": invitation_url(invitation),
+        "site_name": settings.SITE_NAME,
+        "inviter": invitation.invited_by.display_name if invitation.invited_by else None,
+    }
+    subject = _("You're invited to %(site)s") % {"site": settings.SITE_NAME}
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("learners/email/invitation.txt", context),
+        to=[invitation.email],
+    )
+    message.attach_alternative(render_to_string("learners/email/invitation.html", context), "text/html")
+    message.send()
+    Invitation.objects.filter(
+        pk=invitation.pk, nonce=invitation.nonce, sent_at__isnull=True
+    ).update(sent_at=timezone.now())
+    return True
+
+
+def invitation_accept(
+    *, invitation: Invitation, password: str | None, full_name: str = ""
+) -> tuple[User, bool]:
+    """Use the invitation: create the person (or find their account) and add them to the team.
+
+    Returns (user, created). `password` is required when no account exists yet and is checked
+    against the password rules (ValidationError). Raises InvitationUnavailable if another
+    request used or revoked the link first: the claim is a conditional update, so a link works
+    exactly once.
+    """
+    from allauth.account.models import EmailAddress
+
+    with transaction.atomic():
+        claimed = Invitation.objects.filter(
+            pk=invitation.pk,
+            nonce=invitation.nonce,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        ).update(accepted_at=timezone.now())
+        if claimed != 1:
+            invitation.refresh_from_db()
+            raise InvitationUnavailable(invitation.status(), invitation)
+        user = User.objects.filter(email__iexact=invitation.email).first()
+        created = user is None
+        if user is None:
+            candidate = User(email=invitation.email, full_name=full_name.strip())
+            validate_password(password or "", user=candidate)
+            user = user_create(
+                email=invitation.email,
+                password=password,
+                full_name=full_name or invitation.full_name,
+            )
+        else:
+            # The invitation reached this inbox, which proves the address.
+            EmailAddress.objects.filter(user=user, email__iexact=invitation.email).update(
+                verified=True
+            )
+        membership_add(team=invitation.team, user=user, role=Membership.Role.MEMBER)
+        Invitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
+    return user, created

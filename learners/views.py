@@ -1,0 +1,324 @@
+"""Dashboard, people, teams and invitations. Views parse input, fetch with a permission check,
+call a service, then render or redirect."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import permissions, services
+from .forms import AcceptInvitationForm, AddMemberForm, InvitationForm, TeamForm
+from .models import Invitation, Membership, Team, User
+
+PEOPLE_PER_PAGE = 50
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    return redirect("account_login")
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    admin = permissions.is_training_admin(user)
+    managed = list(
+        permissions.teams_managed_by(user).annotate(
+            member_count=Count(
+                "memberships",
+                filter=Q(memberships__role=Membership.Role.MEMBER),
+                distinct=True,
+            )
+        )
+    )
+    my_teams = list(
+        Team.objects.filter(memberships__user=user, memberships__role=Membership.Role.MEMBER)
+    )
+    context: dict[str, object] = {
+        "is_admin": admin,
+        "managed_teams": managed,
+        "my_teams": my_teams,
+    }
+    if admin:
+        context["org"] = {
+            "people": User.objects.filter(is_active=True).count(),
+            "teams": Team.objects.count(),
+            "pending_invitations": Invitation.objects.pending().count(),
+        }
+    elif managed:
+        context["pending_invitations"] = (
+            permissions.invitations_visible_to(user).pending().count()
+        )
+    return render(request, "learners/dashboard.html", context)
+
+
+def _require_people_access(request: HttpRequest) -> None:
+    if not (permissions.is_training_admin(request.user) or permissions.is_manager(request.user)):
+        raise PermissionDenied
+
+
+@login_required
+def people(request: HttpRequest) -> HttpResponse:
+    _require_people_access(request)
+    query = request.GET.get("q", "").strip()[:100]
+    visible_teams = permissions.teams_visible_to(request.user)
+    people_qs = (
+        permissions.people_visible_to(request.user)
+        .filter(is_active=True)
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.filter(team__in=visible_teams.values("pk"))
+                .select_related("team")
+                .order_by("team__path"),
+            )
+        )
+        .order_by("full_name", "email")
+    )
+    if query:
+        people_qs = people_qs.filter(Q(full_name__icontains=query) | Q(email__icontains=query))
+    page = Paginator(people_qs, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    invitations = (
+        permissions.invitations_visible_to(request.user)
+        .filter(accepted_at__isnull=True, revoked_at__isnull=True)
+        .select_related("team", "invited_by")[:100]
+    )
+    context = {"page": page, "query": query, "invitations": invitations}
+    template = "learners/_people_table.html" if request.htmx else "learners/people.html"
+    return render(request, template, context)
+
+
+@login_required
+def invite(request: HttpRequest) -> HttpResponse:
+    _require_people_access(request)
+    teams = permissions.teams_managed_by(request.user)
+    if permissions.is_training_admin(request.user):
+        teams = Team.objects.all()
+    initial = {"team": request.GET.get("team")} if request.GET.get("team") else None
+    form = InvitationForm(request.POST or None, teams=teams, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        team = form.cleaned_data["team"]
+        if not permissions.can_invite_to_team(request.user, team):
+            raise PermissionDenied
+        try:
+            invitation = services.invitation_create(
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                team=team,
+                invited_by=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(
+                request,
+                _("Invitation sent to %(email)s. The link works for 7 days.")
+                % {"email": invitation.email},
+            )
+            return redirect("people")
+    return render(request, "learners/invite.html", {"form": form})
+
+
+def _invitation_row_response(request: HttpRequest, invitation: Invitation) -> HttpResponse:
+    if request.htmx:
+        return render(request, "learners/_invitation_row.html", {"invitation": invitation})
+    return redirect("people")
+
+
+@login_required
+@require_POST
+def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = permissions.get_invitation_for(request.user, pk)
+    try:
+        services.invitation_resend(invitation=invitation)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("A new link is on its way to %(email)s.") % {"email": invitation.email})
+    return _invitation_row_response(request, invitation)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = permissions.get_invitation_for(request.user, pk)
+    services.invitation_revoke(invitation=invitation)
+    messages.success(request, _("The link for %(email)s no longer works.") % {"email": invitation.email})
+    return _invitation_row_response(request, invitation)
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = services.invitation_from_token(token)
+    except services.InvitationUnavailable as exc:
+        return render(
+            request,
+            "learners/invitation_unavailable.html",
+            {"reason": exc.reason, "invitation": exc.invitation},
+            status=410 if exc.reason in {"expired", "accepted", "revoked"} else 404,
+        )
+    existing = User.objects.filter(email__iexact=invitation.email).first()
+    form = AcceptInvitationForm(
+        request.POST or None, initial={"full_name": invitation.full_name}
+    )
+    if existing is not None:
+        # They already have an account: joining the team needs no password.
+        if request.method == "POST":
+            services.invitation_accept(invitation=invitation, password=None)
+            messages.success(
+                request,
+                _("You're now in %(team)s. Sign in with your usual password.")
+                % {"team": invitation.team},
+            )
+            return redirect("account_login")
+        return render(
+            request,
+            "learners/invitation_accept.html",
+            {"invitation": invitation, "existing": existing},
+        )
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, _created = services.invitation_accept(
+                invitation=invitation,
+                password=form.cleaned_data["password1"],
+                full_name=form.cleaned_data["full_name"],
+            )
+        except ValidationError as exc:
+            form.add_error("password1", exc)
+        except services.InvitationUnavailable as exc:
+            return render(
+                request,
+                "learners/invitation_unavailable.html",
+                {"reason": exc.reason, "invitation": exc.invitation},
+                status=410,
+            )
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request, _("Welcome, %(name)s! You're all set.") % {"name": user.get_short_name()}
+            )
+            return redirect("dashboard")
+    return render(
+        request, "learners/invitation_accept.html", {"invitation": invitation, "form": form}
+    )
+
+
+@login_required
+def teams(request: HttpRequest) -> HttpResponse:
+    _require_people_access(request)
+    visible = (
+        permissions.teams_visible_to(request.user)
+        .annotate(
+            member_count=Count(
+                "memberships", filter=Q(memberships__role=Membership.Role.MEMBER), distinct=True
+            )
+        )
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.filter(role=Membership.Role.MANAGER).select_related(
+                    "user"
+                ),
+                to_attr="manager_memberships",
+            )
+        )
+        .order_by("path")
+    )
+    return render(
+        request,
+        "learners/teams.html",
+        {"teams": visible, "can_create": permissions.can_create_team(request.user)},
+    )
+
+
+@login_required
+def team_create(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_create_team(request.user):
+        raise PermissionDenied
+    form = TeamForm(request.POST or None, teams=Team.objects.all())
+    if request.method == "POST" and form.is_valid():
+        try:
+            team = services.team_create(
+                name=form.cleaned_data["name"], parent=form.cleaned_data["parent"]
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, _("Team “%(name)s” created.") % {"name": team.name})
+            return redirect("team_detail", pk=team.pk)
+    return render(request, "learners/team_form.html", {"form": form})
+
+
+@login_required
+def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    team = permissions.get_team_for(request.user, pk)
+    if not permissions.can_manage_team(request.user, team):
+        # Members can see that their team exists, but the roster is for its managers.
+        raise PermissionDenied
+    can_change_roles = permissions.can_change_team_roles(request.user)
+    form = AddMemberForm(request.POST or None) if can_change_roles else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        person = User.objects.filter(
+            email__iexact=form.cleaned_data["email"], is_active=True
+        ).first()
+        if person is None:
+            form.add_error(
+                "email",
+                _("Nobody has an account with this email yet. Invite them instead."),
+            )
+        else:
+            services.membership_add(team=team, user=person, role=form.cleaned_data["role"])
+            messages.success(
+                request,
+                _("%(name)s added to %(team)s.") % {"name": person.display_name, "team": team},
+            )
+            return redirect("team_detail", pk=team.pk)
+    memberships = (
+        Membership.objects.filter(team=team).select_related("user").order_by("role", "user__full_name")
+    )
+    invitations = team.invitations.pending().select_related("invited_by")
+    return render(
+        request,
+        "learners/team_detail.html",
+        {
+            "team": team,
+            "managers": [m for m in memberships if m.role == Membership.Role.MANAGER],
+            "members": [m for m in memberships if m.role == Membership.Role.MEMBER],
+            "invitations": invitations,
+            "subteams": team.children.all(),
+            "form": form,
+            "can_change_roles": can_change_roles,
+        },
+    )
+
+
+@login_required
+@require_POST
+def membership_remove(request: HttpRequest, pk: int, user_pk: int, role: str) -> HttpResponse:
+    team = permissions.get_team_for(request.user, pk)
+    if not permissions.can_change_team_roles(request.user):
+        raise PermissionDenied
+    person = permissions.get_person_for(request.user, user_pk)
+    if role not in Membership.Role.values:
+        return HttpResponse(_("Unknown role."), status=400)
+    services.membership_remove(team=team, user=person, role=role)
+    messages.success(
+        request,
+        _("%(name)s is no longer a %(role)s of %(team)s.")
+        % {"name": person.display_name, "role": Membership.Role(role).label.lower(), "team": team},
+    )
+    return redirect(reverse("team_detail", args=[team.pk]))

@@ -144,13 +144,15 @@ def invitation_create(
     )
     if existing is not None:
         return invitation_resend(invitation=existing)
+    now = timezone.now()
     with transaction.atomic():
         invitation = Invitation.objects.create(
             email=email,
             full_name=full_name.strip(),
             team=team,
             invited_by=invited_by,
-            expires_at=Invitation.default_expiry(),
+            created_at=now,
+            expires_at=Invitation.default_expiry(now),
         )
         _queue_invitation_email(invitation)
     return invitation
@@ -161,23 +163,33 @@ def invitation_resend(*, invitation: Invitation) -> Invitation:
 
     Raises ValidationError if the invitation was already accepted.
     """
-    if invitation.accepted_at:
-        raise ValidationError(_("This invitation was already accepted."))
+    fresh = {
+        "nonce": _new_nonce(),
+        "expires_at": Invitation.default_expiry(),
+        "sent_at": None,
+        "revoked_at": None,
+    }
     with transaction.atomic():
-        invitation.nonce = _new_nonce()
-        invitation.expires_at = Invitation.default_expiry()
-        invitation.sent_at = None
-        invitation.revoked_at = None
-        invitation.save(update_fields=["nonce", "expires_at", "sent_at", "revoked_at"])
+        # Conditional on the database's state, not the caller's copy, which may be stale.
+        updated = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
+            **fresh
+        )
+        if updated != 1:
+            raise ValidationError(_("This invitation was already accepted."))
+        for field, value in fresh.items():
+            setattr(invitation, field, value)
         _queue_invitation_email(invitation)
     return invitation
 
 
 def invitation_revoke(*, invitation: Invitation) -> Invitation:
     """Stop the link from working. Accepted invitations are left as they are."""
-    if invitation.accepted_at is None and invitation.revoked_at is None:
-        invitation.revoked_at = timezone.now()
-        invitation.save(update_fields=["revoked_at"])
+    now = timezone.now()
+    revoked = Invitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    if revoked:
+        invitation.revoked_at = now
     return invitation
 
 
@@ -232,14 +244,15 @@ def invitation_accept(
     """
     from allauth.account.models import EmailAddress
 
+    now = timezone.now()
     with transaction.atomic():
         claimed = Invitation.objects.filter(
             pk=invitation.pk,
             nonce=invitation.nonce,
             accepted_at__isnull=True,
             revoked_at__isnull=True,
-            expires_at__gt=timezone.now(),
-        ).update(accepted_at=timezone.now())
+            expires_at__gt=now,
+        ).update(accepted_at=now)
         if claimed != 1:
             invitation.refresh_from_db()
             raise InvitationUnavailable(invitation.status(), invitation)
@@ -260,4 +273,5 @@ def invitation_accept(
             )
         membership_add(team=invitation.team, user=user, role=Membership.Role.MEMBER)
         Invitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
+    invitation.accepted_at, invitation.accepted_by = now, user
     return user, created

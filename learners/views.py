@@ -57,7 +57,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         }
     elif managed:
         context["pending_invitations"] = (
-            permissions.invitations_visible_to(user).pending().count()
+            Invitation.objects.pending().filter(team__in=[team.pk for team in managed]).count()
         )
     return render(request, "learners/dashboard.html", context)
 

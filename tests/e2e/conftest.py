@@ -1,0 +1,315 @@
+"""Browser tests: Playwright drives Debian's Chromium against pytest-django's `live_server`.
+
+- One Chromium per session; every test gets fresh browser contexts (no shared cookies).
+- `page` runs a test twice, as a phone (390x844, touch) and on a desktop (1280x800);
+  `phone_page` / `desktop_page` pin one size.
+- `axe(page)` scans the page with the vendored axe-core and fails on serious/critical findings.
+- `screenshot(page)` saves tests/e2e/artifacts/<test-name>-<viewport>.png (git-ignored); a failing
+  test also leaves <test-name>-<viewport>-failed.png for every page it had open.
+- The live server runs in this process with the locmem email backend, so `mailoutbox` sees the
+  messages it sends, and Celery tasks run eagerly (tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Locator,
+    Page,
+    Response,
+    expect,
+    sync_playwright,
+)
+from pytest_django.live_server_helper import LiveServer
+
+from learners.management.commands.seed_demo import DEMO_PASSWORD
+
+# Playwright's sync API keeps an asyncio event loop running on the main thread for the rest of
+# the session, and Django refuses ORM calls from a thread with a running loop. Tests (and any
+# test that runs after them in the same session) use the ORM from that thread on purpose.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORTS: dict[str, dict[str, Any]] = {
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+    "desktop": {"viewport": {"width": 1280, "height": 800}},
+}
+
+HERE = Path(__file__).resolve().parent
+ARTIFACTS = HERE / "artifacts"
+AXE_JS = HERE / "vendor" / "axe-core-4.14.1" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+AXE_BLOCKING = {"serious", "critical"}
+
+NewPage = Callable[[str], Page]
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+# --- Reporting hook: lets fixtures know whether the test itself failed -----------------------
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
+
+
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
+# --- Server side -----------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _e2e_server(live_server: LiveServer, settings: Any) -> None:
+    """Every browser test talks to the live server; emails link back to it."""
+    settings.SITE_URL = live_server.url
+    # Hashing is not what these tests measure; Django's default costs ~0.3 s per password.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Login rate limits live in the cache; one test's sign-ins must not throttle the next.
+    cache.clear()
+
+
+@pytest.fixture
+def demo(_e2e_server: None) -> None:
+    """The demo organisation (see learners/management/commands/seed_demo.py)."""
+    call_command("seed_demo", "--force", stdout=io.StringIO())
+
+
+# --- Browser ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing (Debian package: chromium)"
+        if REQUIRE_SERVICES:
+            pytest.fail(f"REQUIRE_SERVICES=1 but {message}", pytrace=False)
+        pytest.skip(message)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@dataclass
+class _OpenPages:
+    """Contexts a test opened, which viewport each page has, and what went wrong in them."""
+
+    contexts: list[BrowserContext] = field(default_factory=list)
+    viewport_of: dict[int, str] = field(default_factory=dict)
+    pages: list[Page] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def note_broken_asset(self, response: Response) -> None:
+        if "/static/" in response.url and response.status >= 400:
+            self.problems.append(f"{response.status} for {response.url}")
+
+
+@pytest.fixture
+def _open_pages(
+    browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest, artifacts_dir: Path
+) -> Iterator[_OpenPages]:
+    opened = _OpenPages()
+    yield opened
+    failed = request.node.stash.get(_CALL_FAILED, False)
+    for page in opened.pages:
+        if failed and not page.is_closed():
+            viewport = opened.viewport_of[id(page)]
+            path = artifacts_dir / f"{_test_name(request)}-{viewport}-failed.png"
+            page.screenshot(path=path, full_page=True)
+    for context in opened.contexts:
+        context.close()
+    if opened.problems and not failed:
+        pytest.fail("The browser reported problems:\n" + "\n".join(opened.problems))
+
+
+@pytest.fixture
+def new_page(_open_pages: _OpenPages, browser: Browser, live_server: LiveServer) -> NewPage:
+    """`new_page("phone")`: a page in a fresh context (its own cookies) at that size."""
+
+    def open_page(viewport: str) -> Page:
+        context = browser.new_context(base_url=live_server.url, **VIEWPORTS[viewport])
+        context.set_default_timeout(10_000)
+        context.set_default_navigation_timeout(15_000)
+        _open_pages.contexts.append(context)
+        page = context.new_page()
+        _open_pages.pages.append(page)
+        _open_pages.viewport_of[id(page)] = viewport
+        # Broken scripts or missing CSS/JS would make every other check here meaningless.
+        page.on("pageerror", lambda exc: _open_pages.problems.append(f"JavaScript error: {exc}"))
+        page.on("response", _open_pages.note_broken_asset)
+        return page
+
+    return open_page
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def viewport(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def page(new_page: NewPage, viewport: str) -> Page:
+    """Runs the test once as a phone and once on a desktop."""
+    return new_page(viewport)
+
+
+@pytest.fixture
+def phone_page(new_page: NewPage) -> Page:
+    return new_page("phone")
+
+
+@pytest.fixture
+def desktop_page(new_page: NewPage) -> Page:
+    return new_page("desktop")
+
+
+# --- Helpers handed to tests -----------------------------------------------------------------
+
+
+def _test_name(request: pytest.FixtureRequest) -> str:
+    return getattr(request.node, "originalname", None) or request.node.name
+
+
+@pytest.fixture
+def screenshot(
+    request: pytest.FixtureRequest, _open_pages: _OpenPages, artifacts_dir: Path
+) -> Callable[..., Path]:
+    """`screenshot(page)` -> artifacts/<test>-<viewport>.png; `screenshot(page, "step")` ->
+    artifacts/<test>-step-<viewport>.png for tests that take more than one."""
+
+    def take(page: Page, step: str | None = None) -> Path:
+        viewport = _open_pages.viewport_of[id(page)]
+        parts = [_test_name(request), *([step] if step else []), viewport]
+        path = artifacts_dir / ("-".join(parts) + ".png")
+        page.screenshot(path=path, full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def axe(_open_pages: _OpenPages) -> Callable[[Page], list[dict[str, Any]]]:
+    """`axe(page)` runs axe-core on the page and fails on serious or critical violations.
+
+    Returns every violation (including minor and moderate ones) for tests that want more.
+    """
+
+    def scan(page: Page) -> list[dict[str, Any]]:
+        if not page.evaluate("() => typeof window.axe === 'object'"):
+            page.add_script_tag(path=AXE_JS)
+        violations: list[dict[str, Any]] = page.evaluate(
+            """async (tags) => {
+                const results = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+                return results.violations.map((v) => ({
+                    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                    nodes: v.nodes.map((n) => ({
+                        target: n.target.join(' '), html: n.html, summary: n.failureSummary,
+                    })),
+                }));
+            }""",
+            AXE_TAGS,
+        )
+        blocking = [v for v in violations if v["impact"] in AXE_BLOCKING]
+        viewport = _open_pages.viewport_of.get(id(page), "?")
+        for violation in violations:
+            if violation["impact"] not in AXE_BLOCKING:  # shown with -rP or -s
+                print(f"axe (not failing) on {page.url} ({viewport}):\n{_describe(violation)}")
+        assert not blocking, (
+            f"axe: {len(blocking)} serious/critical violation(s) on {page.url} ({viewport}):\n"
+            + "\n".join(_describe(v) for v in blocking)
+        )
+        return violations
+
+    return scan
+
+
+def _describe(violation: dict[str, Any]) -> str:
+    lines = [f"- {violation['id']} [{violation['impact']}]: {violation['help']}"]
+    lines.append(f"  {violation['helpUrl']}")
+    for node in violation["nodes"]:
+        lines.append(f"  * {node['target']}  {node['html'][:160]}")
+        summary = " ".join((node["summary"] or "").split())
+        if summary:
+            lines.append(f"    {summary[:300]}")
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def sign_in(live_server: LiveServer) -> Callable[..., None]:
+    """`sign_in(page, email)` signs in through the real login form and waits for the
+    dashboard."""
+
+    def do_sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
+        page.goto("/accounts/login/")
+        page.get_by_label("Email address").fill(email)
+        page.get_by_label("Password", exact=True).fill(password)
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        expect(page).to_have_url(f"{live_server.url}/dashboard/")
+
+    return do_sign_in
+
+
+@pytest.fixture
+def select_by_text() -> Callable[[Locator, str], str]:
+    """Choose the <option> whose visible text, trimmed, is `text` (team lists indent nested
+    teams with em spaces). Returns the option's value."""
+
+    def choose(select: Locator, text: str) -> str:
+        value = select.evaluate(
+            """(el, text) => {
+                const option = [...el.options].find((o) => o.textContent.trim() === text);
+                return option ? option.value : null;
+            }""",
+            text,
+        )
+        assert value is not None, f"no option {text!r} in {select}"
+        select.select_option(value=value)
+        return value
+
+    return choose
+
+
+@pytest.fixture
+def fits_width() -> Callable[[Page], None]:
+    """Fails when the page scrolls sideways, the usual sign of a layout broken on phones."""
+
+    def check(page: Page) -> None:
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{page.url} is {overflow}px wider than the viewport"
+
+    return check
+

@@ -42,7 +42,7 @@ lint: $(VENV)/.dev-deps
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV)/.dev-deps
-	$(BIN)/mypy .
+	DEBUG=1 $(BIN)/mypy .
 
 unit: $(VENV)/.dev-deps
 	$(BIN)/pytest -m "not e2e"

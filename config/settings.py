@@ -38,7 +38,9 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}")
+    raise ImproperlyConfigured(
+        f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}"
+    )
 
 
 def env_int(name: str, default: int) -> int:
@@ -63,7 +65,9 @@ def env_list(name: str, default: list[str]) -> list[str]:
 def _tcp_reachable(url: str, default_port: int) -> bool:
     parts = urlsplit(url)
     try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), 1):
+        with socket.create_connection(
+            (parts.hostname or "127.0.0.1", parts.port or default_port), 1
+        ):
             return True
     except OSError:
         return False
@@ -151,10 +155,13 @@ DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'db.sqlite3'}"
 # SQLite otherwise (tests/conftest.py reports which, and REQUIRE_SERVICES=1 turns a fallback
 # into a failure).
 DATABASE_FALLBACK = ""
-if env_bool("DATABASE_FALLBACK_TO_SQLITE", False) and DATABASE_URL.startswith("postgres"):
-    if not _tcp_reachable(DATABASE_URL, 5432):
-        DATABASE_FALLBACK = f"PostgreSQL at {urlsplit(DATABASE_URL).hostname} did not answer"
-        DATABASE_URL = f"sqlite:///{DATA_DIR / 'db.sqlite3'}"
+if (
+    env_bool("DATABASE_FALLBACK_TO_SQLITE", False)
+    and DATABASE_URL.startswith("postgres")
+    and not _tcp_reachable(DATABASE_URL, 5432)
+):
+    DATABASE_FALLBACK = f"PostgreSQL at {urlsplit(DATABASE_URL).hostname} did not answer"
+    DATABASE_URL = f"sqlite:///{DATA_DIR / 'db.sqlite3'}"
 
 _db = environ.Env.db_url_config(DATABASE_URL)
 if _db["ENGINE"] == "django.db.backends.sqlite3":

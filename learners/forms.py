@@ -9,7 +9,7 @@ from .models import Team
 
 
 class TeamChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Team) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Team) -> str:
         # Indent nested teams so the list reads as a tree in a plain <select>.
         return "\u2003" * obj.depth + obj.name
 

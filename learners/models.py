@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from django.conf import settings
@@ -123,9 +123,7 @@ class Team(models.Model):
     class Meta:
         ordering = ["path"]
         constraints = [
-            models.UniqueConstraint(
-                "parent", Lower("name"), name="team_name_unique_within_parent"
-            ),
+            models.UniqueConstraint("parent", Lower("name"), name="team_name_unique_within_parent"),
             models.UniqueConstraint(
                 Lower("name"),
                 condition=Q(parent__isnull=True),
@@ -165,7 +163,7 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} – {self.team} ({self.get_role_display()})"
+        return f"{self.user} - {self.team} ({self.get_role_display()})"
 
 
 def _new_nonce() -> str:
@@ -173,7 +171,7 @@ def _new_nonce() -> str:
 
 
 class InvitationQuerySet(models.QuerySet["Invitation"]):
-    def pending(self, now: timezone.datetime | None = None) -> InvitationQuerySet:
+    def pending(self, now: datetime | None = None) -> InvitationQuerySet:
         """Invitations that can still be accepted at `now` (default: the current time)."""
         now = now or timezone.now()
         return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
@@ -219,11 +217,11 @@ class Invitation(models.Model):
         return f"{self.email} → {self.team}"
 
     @staticmethod
-    def default_expiry(now: timezone.datetime | None = None) -> timezone.datetime:
+    def default_expiry(now: datetime | None = None) -> datetime:
         """When an invitation issued at `now` stops working."""
         return (now or timezone.now()) + timedelta(days=settings.INVITATION_VALID_DAYS)
 
-    def status(self, now: timezone.datetime | None = None) -> str:
+    def status(self, now: datetime | None = None) -> str:
         """One of "accepted", "revoked", "expired" or "pending". No query."""
         now = now or timezone.now()
         if self.accepted_at:

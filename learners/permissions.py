@@ -36,9 +36,9 @@ def teams_managed_by(user: AnyUser) -> QuerySet[Team]:
     if not user.is_authenticated or not user.is_active:
         return Team.objects.none()
     managed = list(
-        Team.objects.filter(
-            memberships__user=user, memberships__role=Membership.Role.MANAGER
-        ).only("path")
+        Team.objects.filter(memberships__user=user, memberships__role=Membership.Role.MANAGER).only(
+            "path"
+        )
     )
     return Team.objects.subtree_of(managed)
 

@@ -3,6 +3,8 @@ nothing else writes these rows."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
@@ -88,7 +90,7 @@ def membership_remove(*, team: Team, user: User, role: str) -> int:
 # --- Invitations -----------------------------------------------------------------------------
 
 
-class InvitationUnavailable(Exception):  # noqa: N818 - reads as a state, like DoesNotExist
+class InvitationUnavailable(Exception):
     """The link cannot be used; `reason` is "invalid", "expired", "revoked" or "accepted"."""
 
     def __init__(self, reason: str, invitation: Invitation | None = None) -> None:
@@ -108,7 +110,7 @@ def invitation_url(invitation: Invitation) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def invitation_from_token(token: str, *, now: timezone.datetime | None = None) -> Invitation:
+def invitation_from_token(token: str, *, now: datetime | None = None) -> Invitation:
     """The invitation a link points to, if it can still be accepted.
 
     Raises InvitationUnavailable with the reason otherwise. One query.
@@ -139,9 +141,7 @@ def invitation_create(
         team=team, user__email__iexact=email, role=Membership.Role.MEMBER
     ).exists():
         raise ValidationError({"email": _("This person is already in %(team)s.") % {"team": team}})
-    existing = (
-        Invitation.objects.pending().filter(team=team, email__iexact=email).first()
-    )
+    existing = Invitation.objects.pending().filter(team=team, email__iexact=email).first()
     if existing is not None:
         return invitation_resend(invitation=existing)
     now = timezone.now()
@@ -196,7 +196,8 @@ def invitation_revoke(*, invitation: Invitation) -> Invitation:
 def _queue_invitation_email(invitation: Invitation) -> None:
     from .tasks import send_invitation_email
 
-    send_invitation_email.delay_on_commit(invitation.pk)
+    invitation_id = invitation.pk
+    transaction.on_commit(lambda: send_invitation_email.delay(invitation_id))
 
 
 def invitation_email_send(*, invitation_id: int) -> bool:
@@ -224,7 +225,9 @@ def invitation_email_send(*, invitation_id: int) -> bool:
         body=render_to_string("learners/email/invitation.txt", context),
         to=[invitation.email],
     )
-    message.attach_alternative(render_to_string("learners/email/invitation.html", context), "text/html")
+    message.attach_alternative(
+        render_to_string("learners/email/invitation.html", context), "text/html"
+    )
     message.send()
     Invitation.objects.filter(
         pk=invitation.pk, nonce=invitation.nonce, sent_at__isnull=True

@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.http import AuthedRequest, HtmxRequest
+
 from . import permissions, services
 from .forms import AcceptInvitationForm, AddMemberForm, InvitationForm, TeamForm
 from .models import Invitation, Membership, Team, User
@@ -29,7 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     user = request.user
     admin = permissions.is_training_admin(user)
     managed = list(
@@ -62,13 +64,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "learners/dashboard.html", context)
 
 
-def _require_people_access(request: HttpRequest) -> None:
+def _require_people_access(request: AuthedRequest) -> None:
     if not (permissions.is_training_admin(request.user) or permissions.is_manager(request.user)):
         raise PermissionDenied
 
 
 @login_required
-def people(request: HttpRequest) -> HttpResponse:
+def people(request: AuthedRequest) -> HttpResponse:
     _require_people_access(request)
     query = request.GET.get("q", "").strip()[:100]
     visible_teams = permissions.teams_visible_to(request.user)
@@ -99,7 +101,7 @@ def people(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def invite(request: HttpRequest) -> HttpResponse:
+def invite(request: AuthedRequest) -> HttpResponse:
     _require_people_access(request)
     teams = permissions.teams_managed_by(request.user)
     if permissions.is_training_admin(request.user):
@@ -115,7 +117,7 @@ def invite(request: HttpRequest) -> HttpResponse:
                 email=form.cleaned_data["email"],
                 full_name=form.cleaned_data["full_name"],
                 team=team,
-                invited_by=request.user,  # type: ignore[arg-type]
+                invited_by=request.user,
             )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
@@ -131,7 +133,7 @@ def invite(request: HttpRequest) -> HttpResponse:
     return render(request, "learners/invite.html", {"form": form})
 
 
-def _invitation_row_response(request: HttpRequest, invitation: Invitation) -> HttpResponse:
+def _invitation_row_response(request: HtmxRequest, invitation: Invitation) -> HttpResponse:
     if request.htmx:
         return render(request, "learners/_invitation_row.html", {"invitation": invitation})
     return redirect("people")
@@ -139,23 +141,27 @@ def _invitation_row_response(request: HttpRequest, invitation: Invitation) -> Ht
 
 @login_required
 @require_POST
-def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_resend(request: AuthedRequest, pk: int) -> HttpResponse:
     invitation = permissions.get_invitation_for(request.user, pk)
     try:
         services.invitation_resend(invitation=invitation)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("A new link is on its way to %(email)s.") % {"email": invitation.email})
+        messages.success(
+            request, _("A new link is on its way to %(email)s.") % {"email": invitation.email}
+        )
     return _invitation_row_response(request, invitation)
 
 
 @login_required
 @require_POST
-def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_revoke(request: AuthedRequest, pk: int) -> HttpResponse:
     invitation = permissions.get_invitation_for(request.user, pk)
     services.invitation_revoke(invitation=invitation)
-    messages.success(request, _("The link for %(email)s no longer works.") % {"email": invitation.email})
+    messages.success(
+        request, _("The link for %(email)s no longer works.") % {"email": invitation.email}
+    )
     return _invitation_row_response(request, invitation)
 
 
@@ -170,9 +176,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             status=410 if exc.reason in {"expired", "accepted", "revoked"} else 404,
         )
     existing = User.objects.filter(email__iexact=invitation.email).first()
-    form = AcceptInvitationForm(
-        request.POST or None, initial={"full_name": invitation.full_name}
-    )
+    form = AcceptInvitationForm(request.POST or None, initial={"full_name": invitation.full_name})
     if existing is not None:
         # They already have an account: joining the team needs no password.
         if request.method == "POST":
@@ -216,7 +220,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def teams(request: HttpRequest) -> HttpResponse:
+def teams(request: AuthedRequest) -> HttpResponse:
     _require_people_access(request)
     visible = (
         permissions.teams_visible_to(request.user)
@@ -244,7 +248,7 @@ def teams(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def team_create(request: HttpRequest) -> HttpResponse:
+def team_create(request: AuthedRequest) -> HttpResponse:
     if not permissions.can_create_team(request.user):
         raise PermissionDenied
     form = TeamForm(request.POST or None, teams=Team.objects.all())
@@ -264,7 +268,7 @@ def team_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def team_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     team = permissions.get_team_for(request.user, pk)
     if not permissions.can_manage_team(request.user, team):
         # Members can see that their team exists, but the roster is for its managers.
@@ -288,7 +292,9 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("team_detail", pk=team.pk)
     memberships = (
-        Membership.objects.filter(team=team).select_related("user").order_by("role", "user__full_name")
+        Membership.objects.filter(team=team)
+        .select_related("user")
+        .order_by("role", "user__full_name")
     )
     invitations = team.invitations.pending().select_related("invited_by")
     return render(
@@ -308,7 +314,7 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def membership_remove(request: HttpRequest, pk: int, user_pk: int, role: str) -> HttpResponse:
+def membership_remove(request: AuthedRequest, pk: int, user_pk: int, role: str) -> HttpResponse:
     team = permissions.get_team_for(request.user, pk)
     if not permissions.can_change_team_roles(request.user):
         raise PermissionDenied

@@ -69,10 +69,17 @@ def test_anonymous_sees_nothing(db, learner):
 
 @pytest.mark.parametrize(
     ("persona", "allowed"),
-    [("learner", True), ("other_learner", False), ("manager", True), ("other_manager", False),
-     ("admin", True)],
+    [
+        ("learner", True),
+        ("other_learner", False),
+        ("manager", True),
+        ("other_manager", False),
+        ("admin", True),
+    ],
 )
-def test_can_view_person(request, persona, allowed, learner, other_learner, manager, other_manager, admin):
+def test_can_view_person(
+    request, persona, allowed, learner, other_learner, manager, other_manager, admin
+):
     user = request.getfixturevalue(persona)
     assert permissions.can_view_person(user, learner) is allowed
 
@@ -81,7 +88,9 @@ def test_can_view_person(request, persona, allowed, learner, other_learner, mana
     ("persona", "allowed"),
     [("learner", False), ("manager", True), ("other_manager", False), ("admin", True)],
 )
-def test_can_manage_team(request, persona, allowed, downtown, learner, manager, other_manager, admin):
+def test_can_manage_team(
+    request, persona, allowed, downtown, learner, manager, other_manager, admin
+):
     user = request.getfixturevalue(persona)
     assert permissions.can_manage_team(user, downtown) is allowed
     assert permissions.can_invite_to_team(user, downtown) is allowed
@@ -102,7 +111,9 @@ def test_store_manager_cannot_manage_parent_region(region, manager):
     ("persona", "allowed"),
     [("learner", False), ("manager", False), ("admin", True)],
 )
-def test_only_admins_create_teams_change_roles_and_author(request, persona, allowed, learner, manager, admin):
+def test_only_admins_create_teams_change_roles_and_author(
+    request, persona, allowed, learner, manager, admin
+):
     user = request.getfixturevalue(persona)
     assert permissions.can_create_team(user) is allowed
     assert permissions.can_change_team_roles(user) is allowed

@@ -77,7 +77,9 @@ def test_membership_add_is_idempotent_and_remove_reports_count(downtown):
 # --- invitations ------------------------------------------------------------------------------
 
 
-def test_invitation_create_emails_a_link_after_commit(downtown, manager, django_capture_on_commit_callbacks):
+def test_invitation_create_emails_a_link_after_commit(
+    downtown, manager, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         invitation = services.invitation_create(
             email="New.Hire@Example.com", team=downtown, invited_by=manager, full_name="Nia Hire"

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from learners import services
 from learners.models import Invitation, Membership, Team, User
-from tests.factories import InvitationFactory, MembershipFactory, TeamFactory, UserFactory
+from tests.factories import InvitationFactory, MembershipFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +105,9 @@ def test_teams_query_count_is_fixed(client, admin, region, django_assert_num_que
     ("persona", "status"),
     [("learner", 403), ("manager", 200), ("other_manager", 200), ("admin", 200)],
 )
-def test_people_page_access(client, request, persona, status, learner, manager, other_manager, admin):
+def test_people_page_access(
+    client, request, persona, status, learner, manager, other_manager, admin
+):
     client.force_login(request.getfixturevalue(persona))
     assert client.get(reverse("people")).status_code == status
 
@@ -126,7 +128,9 @@ def test_people_search_with_htmx_returns_the_table_only(client, admin, learner, 
     assert "leo@example.com" not in html
 
 
-def test_manager_invites_into_their_team(client, manager, downtown, django_capture_on_commit_callbacks):
+def test_manager_invites_into_their_team(
+    client, manager, downtown, django_capture_on_commit_callbacks
+):
     client.force_login(manager)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -145,9 +149,7 @@ def test_manager_invites_into_their_team(client, manager, downtown, django_captu
 
 def test_manager_cannot_invite_into_a_team_they_do_not_manage(client, manager, harbour):
     client.force_login(manager)
-    response = client.post(
-        reverse("invite"), {"email": "nia@example.com", "team": harbour.pk}
-    )
+    response = client.post(reverse("invite"), {"email": "nia@example.com", "team": harbour.pk})
     # The team is not among the choices, so the form says so next to the field.
     assert response.status_code == 200
     assert "team" in response.context["form"].errors
@@ -174,7 +176,9 @@ def test_invite_existing_member_shows_error_on_email(client, manager, learner, d
     assert "already in Downtown Store" in str(response.context["form"].errors["email"])
 
 
-@pytest.mark.parametrize(("persona", "status"), [("manager", 302), ("other_manager", 404), ("learner", 404)])
+@pytest.mark.parametrize(
+    ("persona", "status"), [("manager", 302), ("other_manager", 404), ("learner", 404)]
+)
 def test_resend_and_revoke_are_limited_to_the_teams_manager(
     client, request, persona, status, learner, manager, other_manager, downtown
 ):
@@ -218,7 +222,11 @@ def test_accepting_an_invitation_signs_the_new_hire_in(client, downtown):
     assert "nia@example.com" in page.content.decode()
     response = client.post(
         url,
-        {"full_name": "Nia Hire", "password1": "Sunny-Counter-2026!", "password2": "Sunny-Counter-2026!"},
+        {
+            "full_name": "Nia Hire",
+            "password1": "Sunny-Counter-2026!",
+            "password2": "Sunny-Counter-2026!",
+        },
     )
     assert response.status_code == 302
     assert response.url == reverse("dashboard")
@@ -231,7 +239,9 @@ def test_accepting_an_invitation_signs_the_new_hire_in(client, downtown):
 def test_accept_form_errors_keep_the_name(client, downtown):
     invitation = InvitationFactory(team=downtown, email="nia@example.com")
     url = reverse("invitation_accept", args=[services.invitation_token(invitation)])
-    response = client.post(url, {"full_name": "Nia Hire", "password1": "short", "password2": "short"})
+    response = client.post(
+        url, {"full_name": "Nia Hire", "password1": "short", "password2": "short"}
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert 'value="Nia Hire"' in html
@@ -268,7 +278,9 @@ def test_existing_account_joins_team_with_one_click(client, learner, harbour):
     assert learner.memberships.filter(team=harbour).exists()
 
 
-@pytest.mark.parametrize(("persona", "status"), [("learner", 403), ("manager", 403), ("admin", 200)])
+@pytest.mark.parametrize(
+    ("persona", "status"), [("learner", 403), ("manager", 403), ("admin", 200)]
+)
 def test_team_create_page_is_for_admins(client, request, persona, status, learner, manager, admin):
     client.force_login(request.getfixturevalue(persona))
     assert client.get(reverse("team_create")).status_code == status
@@ -295,7 +307,9 @@ def test_duplicate_team_name_error_sits_on_the_name_field(client, admin, downtow
     ("persona", "status"),
     [("learner", 403), ("outsider", 404), ("manager", 200), ("other_manager", 404), ("admin", 200)],
 )
-def test_team_detail_access(client, request, persona, status, learner, outsider, manager, other_manager, admin, downtown):
+def test_team_detail_access(
+    client, request, persona, status, learner, outsider, manager, other_manager, admin, downtown
+):
     client.force_login(request.getfixturevalue(persona))
     assert client.get(reverse("team_detail", args=[downtown.pk])).status_code == status
 

@@ -28,7 +28,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--force", action="store_true", help="Run even though DEBUG is off (not for production)."
+            "--force",
+            action="store_true",
+            help="Run even though DEBUG is off (not for production).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -54,7 +56,7 @@ class Command(BaseCommand):
                     )
                 if team_name and role:
                     services.membership_add(team=teams[team_name], user=user, role=role)
-        self.stdout.write("Demo sign-ins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
         for email, _name, is_admin, team_name, role in DEMO_PEOPLE:
             what = "training admin" if is_admin else f"{role} of {team_name}"
             self.stdout.write(f"  {email:<24} {what}")

@@ -1,0 +1,179 @@
+"""The demo manager looks after Downtown Store: sees its people and invites a new hire, who
+accepts the emailed link on their phone."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core import mail
+from playwright.sync_api import Locator, Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+from learners.models import Invitation, Membership, Team, User
+
+pytestmark = pytest.mark.e2e
+
+MANAGER = "manager@example.com"
+NEW_HIRE = "sam.newhire@example.com"
+NEW_PASSWORD = "Sunny-Counter-2026!"
+
+
+def test_manager_pages_are_accessible(
+    page: Page,
+    viewport: str,
+    live_server: LiveServer,
+    demo: None,
+    sign_in: Callable[..., None],
+    axe: Callable[[Page], object],
+    screenshot: Callable[..., object],
+    fits_width: Callable[[Page], None],
+) -> None:
+    sign_in(page, MANAGER)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hi Maya")
+    looked_after = page.get_by_role("region", name="Teams you look after")
+    expect(looked_after.get_by_role("heading", level=3)).to_have_text(["Downtown Store"])
+    expect(looked_after).to_contain_text("2 people")
+    axe(page)
+    nav = page.get_by_role("navigation", name="Main")
+
+    nav.get_by_role("link", name="People", exact=True).click()
+    expect(page).to_have_url(f"{live_server.url}/people/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("People")
+    expect(nav.get_by_role("link", name="People", exact=True)).to_have_attribute(
+        "aria-current", "page"
+    )
+    names = page.locator("#people-table tbody tr td:first-child")
+    # Maya sees herself and her store's people, not Harbour Store's learner or the admin.
+    expect(names).to_have_text(["Leo Learner", "Lina Learner", "Maya Manager"])
+    expect(page.get_by_role("button", name="Invite someone")).to_be_visible()
+    axe(page)
+    if viewport == "phone":
+        fits_width(page)
+    screenshot(page, "people")
+
+    nav.get_by_role("link", name="Teams", exact=True).click()
+    expect(page).to_have_url(f"{live_server.url}/teams/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Teams")
+    tree = page.locator("ul.team-tree > li")
+    expect(tree).to_have_count(1)
+    expect(tree).to_contain_text("Downtown Store · 2 people · managed by Maya Manager")
+    # Only training admins shape the organisation chart.
+    expect(page.get_by_role("button", name="New team")).to_have_count(0)
+    axe(page)
+    fits_width(page)
+    screenshot(page, "teams")
+
+    page.get_by_role("link", name="Downtown Store").click()
+    downtown = Team.objects.get(name="Downtown Store")
+    expect(page).to_have_url(f"{live_server.url}/teams/{downtown.pk}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Downtown Store")
+    expect(page.get_by_text("part of North Region")).to_be_visible()
+    expect(page.get_by_role("region", name="Managers").get_by_role("listitem")).to_contain_text(
+        ["Maya Manager"]
+    )
+    expect(page.get_by_role("region", name="People").get_by_role("listitem")).to_contain_text(
+        ["Leo Learner", "Lina Learner"]
+    )
+    # Managers invite; adding existing accounts or removing people is for admins.
+    expect(page.get_by_role("button", name="Invite a new hire")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^Remove"))).to_have_count(0)
+    axe(page)
+    fits_width(page)
+    screenshot(page)
+
+
+def _invitation_link(message: Any, base_url: str) -> str:
+    match = re.search(r"^(\S+/invite/\S+/)$", message.body, re.MULTILINE)
+    assert match, f"no invitation link in the email body:\n{message.body}"
+    link = match.group(1)
+    assert link.startswith(f"{base_url}/invite/"), link
+    return link
+
+
+def test_manager_invites_a_new_hire_who_accepts_on_their_phone(
+    desktop_page: Page,
+    new_page: Callable[[str], Page],
+    live_server: LiveServer,
+    demo: None,
+    mailoutbox: list[mail.EmailMessage],
+    sign_in: Callable[..., None],
+    axe: Callable[[Page], object],
+    screenshot: Callable[..., object],
+    select_by_text: Callable[[Locator, str], str],
+) -> None:
+    page = desktop_page
+    downtown = Team.objects.get(name="Downtown Store")
+    sign_in(page, MANAGER)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
+    page.get_by_role("button", name="Invite someone").click()
+    expect(page).to_have_url(f"{live_server.url}/people/invite/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Invite a new hire")
+    page.get_by_label("Email address").fill(NEW_HIRE)
+    page.get_by_label("Full name").fill("Sam Newhire")
+    chosen = select_by_text(page.get_by_label("Team"), "Downtown Store")
+    assert chosen == str(downtown.pk)
+    axe(page)
+    screenshot(page, "invite")
+    page.get_by_role("button", name="Send invitation").click()
+
+    expect(page).to_have_url(f"{live_server.url}/people/")
+    expect(page.get_by_role("status")).to_have_text(
+        f"Invitation sent to {NEW_HIRE}. The link works for 7 days."
+    )
+    row = page.locator("tr", has_text=NEW_HIRE)
+    expect(row).to_contain_text("Downtown Store")
+    expect(row).to_contain_text("Waiting")
+    axe(page)
+
+    # The live server runs in this process, so its locmem email backend fills mail.outbox.
+    assert len(mailoutbox) == 1, [m.subject for m in mailoutbox]
+    message = mailoutbox[0]
+    assert message.to == [NEW_HIRE]
+    assert message.subject == "You're invited to Service Practice"
+    assert "Maya Manager has invited you to join Downtown Store on Service Practice." in (
+        message.body
+    )
+    link = _invitation_link(message, live_server.url)
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    assert f'href="{link}"' in html
+
+    # The new hire opens the link on their phone: a fresh context, signed in as nobody.
+    phone = new_page("phone")
+    phone.goto(link)
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Welcome to Downtown Store")
+    expect(phone.get_by_text(f"You'll sign in with {NEW_HIRE}.", exact=False)).to_be_visible()
+    name = phone.get_by_label("Your name")
+    expect(name).to_have_value("Sam Newhire")
+    axe(phone)
+    screenshot(phone, "accept")
+    name.fill("Sam Newhire-Jones")
+    phone.get_by_label("Choose a password").fill(NEW_PASSWORD)
+    phone.get_by_label("Type it again").fill(NEW_PASSWORD)
+    phone.get_by_role("button", name="Start my training").click()
+
+    expect(phone).to_have_url(f"{live_server.url}/dashboard/")
+    expect(phone.get_by_role("status")).to_have_text("Welcome, Sam! You're all set.")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Hi Sam")
+    expect(phone.get_by_role("heading", name="Your next step")).to_be_visible()
+    expect(phone.get_by_role("region", name="Your team")).to_contain_text("Downtown Store")
+    screenshot(phone)
+    person = User.objects.get(email=NEW_HIRE)
+    assert person.full_name == "Sam Newhire-Jones"
+    assert person.check_password(NEW_PASSWORD)
+    assert Membership.objects.filter(
+        user=person, team=downtown, role=Membership.Role.MEMBER
+    ).exists()
+    assert Invitation.objects.get(email=NEW_HIRE).accepted_by == person
+
+    # The link works once.
+    response = phone.goto(link)
+    assert response is not None
+    assert response.status == 410
+    expect(phone.get_by_role("heading", level=1)).to_have_text("You've already used this link")
+    expect(phone.get_by_role("button", name="Sign in")).to_be_visible()
+    axe(phone)
+    screenshot(phone, "used")

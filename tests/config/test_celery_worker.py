@@ -1,0 +1,181 @@
+"""A real Celery worker process, fed through the real Redis broker, writing to the real
+PostgreSQL test database and sending through a real SMTP server on loopback."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+from django.urls import resolve
+
+from config.celery import app
+from learners import services
+from learners.models import Invitation
+from learners.tasks import send_invitation_email
+from tests.config.test_settings import PROJECT_DIR, clean_env
+from tests.conftest import require_postgres, require_redis
+from tests.factories import InvitationFactory
+from tests.smtp import SmtpServer
+
+SITE_URL = "https://training.example.com"
+WAIT_S = 30
+
+
+def _database_url() -> str:
+    """pytest-django's test database (not the one named in DATABASE_URL)."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = db["HOST"] or "127.0.0.1"
+    port = db["PORT"] or 5432
+    return f"postgres://{credentials}@{host}:{port}/{quote(db['NAME'], safe='')}"
+
+
+class Worker:
+    def __init__(self, proc: subprocess.Popen[bytes], log: Path, queue: str) -> None:
+        self.proc = proc
+        self.log = log
+        self.queue = queue
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:]
+
+    def wait_until(self, condition: Callable[[], bool], what: str) -> None:
+        """Bounded poll while the worker (another process) does its job."""
+        deadline = time.monotonic() + WAIT_S
+        while time.monotonic() < deadline:
+            if condition():
+                return
+            if self.proc.poll() is not None:
+                pytest.fail(f"worker exited ({self.proc.returncode}):\n{self.output()}")
+            time.sleep(0.1)
+        pytest.fail(f"timed out after {WAIT_S}s waiting for {what}; worker log:\n{self.output()}")
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def broker_url() -> str:
+    require_postgres()
+    return require_redis()
+
+
+@pytest.fixture
+def worker(
+    transactional_db: None, broker_url: str, smtp: SmtpServer, tmp_path: Path
+) -> Iterator[Worker]:
+    # A queue of its own: no other worker on this Redis can take the test's messages.
+    queue = f"test-invitations-{uuid.uuid4().hex[:12]}"
+    env = clean_env(
+        tmp_path,
+        DEBUG="1",
+        SECRET_KEY=settings.SECRET_KEY,  # the worker signs links this process must verify
+        DATABASE_URL=_database_url(),
+        DATABASE_FALLBACK_TO_SQLITE="0",
+        CELERY_BROKER_URL=broker_url,
+        EMAIL_URL=smtp.url,
+        EMAIL_TIMEOUT="5",
+        SITE_URL=SITE_URL,
+    )
+    log = tmp_path / "worker.log"
+    with log.open("wb") as log_file:
+        proc = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "celery", "-A", "config", "worker"),
+                *("--pool", "solo", "--concurrency", "1", "--loglevel", "INFO"),
+                *("-Q", queue, "-n", f"{queue}@%h"),
+                *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+            ],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield Worker(proc, log, queue)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+        client = redis.Redis.from_url(broker_url)
+        try:
+            client.delete(queue, f"_kombu.binding.{queue}")
+        finally:
+            client.close()
+
+
+@pytest.fixture
+def enqueue(broker_url: str) -> Iterator[Callable[[int, str], None]]:
+    """Publish send_invitation_email to the real broker (the suite runs tasks eagerly)."""
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    conn = app.connection_for_write(broker_url)
+
+    def send(invitation_id: int, queue: str) -> None:
+        send_invitation_email.apply_async(args=[invitation_id], queue=queue, connection=conn)
+
+    try:
+        yield send
+    finally:
+        conn.release()
+        app.conf.task_always_eager = eager
+
+
+def _sent_at(invitation: Invitation):
+    return Invitation.objects.values_list("sent_at", flat=True).get(pk=invitation.pk)
+
+
+def test_worker_sends_the_invitation_once(worker, enqueue, smtp):
+    invitation = InvitationFactory(email="worker.hire@example.com")  # committed: worker sees it
+    assert _sent_at(invitation) is None
+
+    enqueue(invitation.pk, worker.queue)
+    worker.wait_until(
+        lambda: _sent_at(invitation) is not None and len(smtp.envelopes) >= 1,
+        "the worker to email the invitation and stamp sent_at",
+    )
+
+    assert [env.rcpt_tos for env in smtp.envelopes] == [["worker.hire@example.com"]]
+    text = smtp.messages[0].get_body(("plain",)).get_content()
+    links = [word for word in text.split() if "/invite/" in word]
+    assert len(links) == 1
+    assert links[0].startswith(f"{SITE_URL}/invite/")
+    token = resolve(urlsplit(links[0]).path).kwargs["token"]
+    assert services.invitation_from_token(token).pk == invitation.pk
+    first_sent_at = _sent_at(invitation)
+
+    # Again: the worker finds sent_at set and sends nothing. A second invitation queued behind
+    # it (one solo worker, FIFO queue) shows when the duplicate has been handled.
+    marker = InvitationFactory(email="marker@example.com")
+    enqueue(invitation.pk, worker.queue)
+    enqueue(marker.pk, worker.queue)
+    worker.wait_until(
+        lambda: _sent_at(marker) is not None and len(smtp.envelopes) >= 2,
+        "the worker to get past the duplicate",
+    )
+
+    assert [env.rcpt_tos for env in smtp.envelopes] == [
+        ["worker.hire@example.com"],
+        ["marker@example.com"],
+    ]
+    assert _sent_at(invitation) == first_sent_at
+    assert "send_invitation_email" in worker.output()

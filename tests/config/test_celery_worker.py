@@ -3,6 +3,7 @@ PostgreSQL test database and sending through a real SMTP server on loopback."""
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -49,7 +50,12 @@ class Worker:
         self.queue = queue
 
     def output(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:]
+        return self.log.read_text(errors="replace")
+
+    def task_result(self, task_id: str) -> str | None:
+        """What the worker logged the task as returning, once it has finished."""
+        found = re.search(rf"\[{re.escape(task_id)}\] succeeded in \S+s: (\S+)", self.output())
+        return found.group(1) if found else None
 
     def wait_until(self, condition: Callable[[], bool], what: str) -> None:
         """Bounded poll while the worker (another process) does its job."""
@@ -58,9 +64,11 @@ class Worker:
             if condition():
                 return
             if self.proc.poll() is not None:
-                pytest.fail(f"worker exited ({self.proc.returncode}):\n{self.output()}")
+                pytest.fail(f"worker exited ({self.proc.returncode}):\n{self.output()[-4000:]}")
             time.sleep(0.1)
-        pytest.fail(f"timed out after {WAIT_S}s waiting for {what}; worker log:\n{self.output()}")
+        pytest.fail(
+            f"timed out after {WAIT_S}s waiting for {what}; worker log:\n{self.output()[-4000:]}"
+        )
 
 
 @pytest.fixture
@@ -124,14 +132,18 @@ def worker(
 
 
 @pytest.fixture
-def enqueue(broker_url: str) -> Iterator[Callable[[int, str], None]]:
+def enqueue(broker_url: str) -> Iterator[Callable[[int, str], str]]:
     """Publish send_invitation_email to the real broker (the suite runs tasks eagerly)."""
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
     conn = app.connection_for_write(broker_url)
 
-    def send(invitation_id: int, queue: str) -> None:
-        send_invitation_email.apply_async(args=[invitation_id], queue=queue, connection=conn)
+    def send(invitation_id: int, queue: str) -> str:
+        """Returns the task id."""
+        result = send_invitation_email.apply_async(
+            args=[invitation_id], queue=queue, connection=conn
+        )
+        return result.id
 
     try:
         yield send
@@ -148,7 +160,7 @@ def test_worker_sends_the_invitation_once(worker, enqueue, smtp):
     invitation = InvitationFactory(email="worker.hire@example.com")  # committed: worker sees it
     assert _sent_at(invitation) is None
 
-    enqueue(invitation.pk, worker.queue)
+    first = enqueue(invitation.pk, worker.queue)
     worker.wait_until(
         lambda: _sent_at(invitation) is not None and len(smtp.envelopes) >= 1,
         "the worker to email the invitation and stamp sent_at",
@@ -162,20 +174,22 @@ def test_worker_sends_the_invitation_once(worker, enqueue, smtp):
     token = resolve(urlsplit(links[0]).path).kwargs["token"]
     assert services.invitation_from_token(token).pk == invitation.pk
     first_sent_at = _sent_at(invitation)
+    worker.wait_until(lambda: worker.task_result(first) is not None, "the first task to finish")
+    assert worker.task_result(first) == "True"
 
     # Again: the worker finds sent_at set and sends nothing. A second invitation queued behind
     # it (one solo worker, FIFO queue) shows when the duplicate has been handled.
     marker = InvitationFactory(email="marker@example.com")
-    enqueue(invitation.pk, worker.queue)
+    duplicate = enqueue(invitation.pk, worker.queue)
     enqueue(marker.pk, worker.queue)
     worker.wait_until(
         lambda: _sent_at(marker) is not None and len(smtp.envelopes) >= 2,
         "the worker to get past the duplicate",
     )
 
+    assert worker.task_result(duplicate) == "False"
     assert [env.rcpt_tos for env in smtp.envelopes] == [
         ["worker.hire@example.com"],
         ["marker@example.com"],
     ]
     assert _sent_at(invitation) == first_sent_at
-    assert "send_invitation_email" in worker.output()

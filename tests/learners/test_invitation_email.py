@@ -199,9 +199,7 @@ def test_smtp_server_down_raises_oserror_and_leaves_sent_at_null(settings, invit
     assert invitation.sent_at is None
 
 
-def test_smtp_failure_is_retried_by_celery_then_sent_when_the_server_is_back(
-    settings, invitation
-):
+def test_smtp_failure_is_retried_by_celery_then_sent_when_the_server_is_back(settings, invitation):
     """autoretry_for=(OSError,): a mail server that hangs up schedules a retry with backoff,
     and the retries run out after 1 + max_retries attempts."""
     task = tasks.send_invitation_email

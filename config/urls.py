@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from .health import healthz
+from .media import media
 
 admin.site.site_header = settings.SITE_NAME
 admin.site.site_title = settings.SITE_NAME
@@ -11,8 +12,10 @@ admin.site.site_title = settings.SITE_NAME
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media, name="media"),
     path("accounts/", include("allauth.urls")),
     path("", include("learners.urls")),
+    path("", include("courses.urls")),
 ]
 
 if settings.DEBUG:

@@ -231,3 +231,106 @@ class Invitation(models.Model):
         if self.expires_at <= now:
             return "expired"
         return "pending"
+
+
+# --- Enrolments and progress ------------------------------------------------------------------
+
+
+class EnrolmentQuerySet(models.QuerySet["Enrolment"]):
+    def for_learner(self, user: User) -> EnrolmentQuerySet:
+        """This person's enrolments in courses that are live, with the live version joined."""
+        return self.filter(user=user, course__published_version__isnull=False).select_related(
+            "course", "course__published_version"
+        )
+
+    def active(self) -> EnrolmentQuerySet:
+        """Not yet completed."""
+        return self.filter(completed_at__isnull=True)
+
+
+class Enrolment(models.Model):
+    """One person taking one course. Progress is kept per lesson *key*, so it outlives versions."""
+
+    class Source(models.TextChoices):
+        SELF = "self", _("Chose it")
+        PATH = "path", _("Part of a learning path")
+        ASSIGNED = "assigned", _("Assigned")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments"
+    )
+    course = models.ForeignKey("courses.Course", on_delete=models.CASCADE, related_name="enrolments")
+    path = models.ForeignKey(
+        "courses.LearningPath",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enrolments",
+    )
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.SELF)
+    enrolled_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(null=True, blank=True)
+    last_lesson_key = models.UUIDField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    completed_lessons = models.PositiveIntegerField(default=0)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EnrolmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_activity_at", "-enrolled_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="enrolment_unique"),
+        ]
+        indexes = [models.Index(fields=["user", "completed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.course}"
+
+
+class LessonProgress(models.Model):
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="lessons")
+    lesson_key = models.UUIDField()
+    first_opened_at = models.DateTimeField(default=timezone.now)
+    last_opened_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    seconds_spent = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "lesson_key"], name="lessonprogress_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment} / {self.lesson_key}"
+
+
+def _certificate_code() -> str:
+    # Unambiguous characters only: people read these codes aloud and type them.
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+class Certificate(models.Model):
+    """Proof that someone completed a course. Name and title are copied at issue time so the
+    certificate reads the same after a rename."""
+
+    enrolment = models.OneToOneField(
+        Enrolment, on_delete=models.PROTECT, related_name="certificate"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates"
+    )
+    course = models.ForeignKey(
+        "courses.Course", on_delete=models.PROTECT, related_name="certificates"
+    )
+    code = models.CharField(max_length=16, unique=True, default=_certificate_code)
+    learner_name = models.CharField(max_length=150)
+    course_title = models.CharField(max_length=160)
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-issued_at"]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.learner_name}, {self.course_title}"

@@ -17,9 +17,12 @@ from django.views.decorators.http import require_POST
 
 from config.http import AuthedRequest, HtmxRequest
 
+from courses import selectors
+from courses.models import LearningPath
+
 from . import permissions, services
 from .forms import AcceptInvitationForm, AddMemberForm, InvitationForm, TeamForm
-from .models import Invitation, Membership, Team, User
+from .models import Certificate, Invitation, Membership, Team, User
 
 PEOPLE_PER_PAGE = 50
 
@@ -46,10 +49,21 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     my_teams = list(
         Team.objects.filter(memberships__user=user, memberships__role=Membership.Role.MEMBER)
     )
+    enrolments = selectors.enrolments_for_dashboard(user)
+    active = [e for e in enrolments if e.completed_at is None]
     context: dict[str, object] = {
         "is_admin": admin,
         "managed_teams": managed,
         "my_teams": my_teams,
+        "active": active,
+        "completed": [e for e in enrolments if e.completed_at is not None],
+        "next_step": selectors.next_step_for(enrolments),
+        "certificates": list(Certificate.objects.filter(user=user)),
+        # A first visit: nothing started yet, so the page welcomes and offers one clear start.
+        "first_visit": not any(e.last_activity_at for e in enrolments),
+        "starter_path": None
+        if enrolments
+        else LearningPath.objects.published().filter(self_enrol=True).order_by("created_at").first(),
     }
     if admin:
         context["org"] = {

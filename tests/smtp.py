@@ -9,9 +9,9 @@ from __future__ import annotations
 import email
 import socket
 import threading
-import time
 from email.message import EmailMessage
 from email.policy import default as default_policy
+from typing import Self
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -29,7 +29,8 @@ class _Collector:
         self.envelopes: list[Envelope] = []
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802 - aiosmtpd's hook name
+    # aiosmtpd calls this hook by name once a message's data has arrived.
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         with self.lock:
             self.envelopes.append(envelope)
         return "250 Message accepted for delivery"
@@ -67,24 +68,17 @@ class SmtpServer:
             for env in self.envelopes
         ]
 
-    def wait_for(self, count: int, timeout: float) -> list[EmailMessage]:
-        """Poll (bounded) until at least `count` messages arrived; returns what is there."""
-        deadline = time.monotonic() + timeout
-        while len(self.envelopes) < count and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return self.messages
 
-
-class DroppingServer:
-    """Accepts TCP connections and closes them at once, counting them: an SMTP server that
-    hangs up before its greeting (smtplib raises SMTPServerDisconnected, an OSError)."""
+class _TcpServer:
+    """A listening socket on 127.0.0.1:<free port> whose accept loop runs in a thread."""
 
     def __init__(self) -> None:
         self._sock = socket.socket()
         self._sock.bind(("127.0.0.1", 0))
         self._sock.listen(32)
         self._sock.settimeout(0.1)
-        self.port = self._sock.getsockname()[1]
+        self.port: int = self._sock.getsockname()[1]
+        self.held: list[socket.socket] = []
         self.connections = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
@@ -93,43 +87,15 @@ class DroppingServer:
         while not self._stop.is_set():
             try:
                 conn, _addr = self._sock.accept()
-            except (TimeoutError, OSError):
+            except OSError:  # including the 0.1 s accept timeout
                 continue
             self.connections += 1
-            conn.close()
+            self.on_connect(conn)
 
-    def __enter__(self) -> DroppingServer:
-        self._thread.start()
-        return self
+    def on_connect(self, conn: socket.socket) -> None:
+        raise NotImplementedError
 
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(2)
-        self._sock.close()
-
-
-class BlackHoleServer:
-    """Accepts TCP connections and never sends a byte: a wedged broker or mail server."""
-
-    def __init__(self) -> None:
-        self._sock = socket.socket()
-        self._sock.bind(("127.0.0.1", 0))
-        self._sock.listen(32)
-        self._sock.settimeout(0.1)
-        self.port = self._sock.getsockname()[1]
-        self.held: list[socket.socket] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _addr = self._sock.accept()
-            except (TimeoutError, OSError):
-                continue
-            self.held.append(conn)
-
-    def __enter__(self) -> BlackHoleServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -139,3 +105,18 @@ class BlackHoleServer:
         for conn in self.held:
             conn.close()
         self._sock.close()
+
+
+class DroppingServer(_TcpServer):
+    """Accepts TCP connections and closes them at once, counting them: an SMTP server that
+    hangs up before its greeting (smtplib raises SMTPServerDisconnected, an OSError)."""
+
+    def on_connect(self, conn: socket.socket) -> None:
+        conn.close()
+
+
+class BlackHoleServer(_TcpServer):
+    """Accepts TCP connections and never sends a byte: a wedged broker or mail server."""
+
+    def on_connect(self, conn: socket.socket) -> None:
+        self.held.append(conn)

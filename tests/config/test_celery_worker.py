@@ -126,7 +126,7 @@ def worker(
                 proc.wait(timeout=10)
         client = redis.Redis.from_url(broker_url)
         try:
-            client.delete(queue, f"_kombu.binding.{queue}")
+            client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
         finally:
             client.close()
 

@@ -81,7 +81,7 @@ def production_env(tmp_path: Path, **variables: str) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
     }
     values.update(variables)
-    return clean_env(tmp_path, **{k: v for k, v in values.items() if v is not None})
+    return clean_env(tmp_path, **values)
 
 
 def test_development_defaults_need_no_configuration(tmp_path):

@@ -31,6 +31,7 @@ from playwright.sync_api import (
     expect,
     sync_playwright,
 )
+from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from learners.management.commands.seed_demo import DEMO_PASSWORD
@@ -86,7 +87,7 @@ _CALL_FAILED = pytest.StashKey[bool]()
 
 
 @pytest.fixture(autouse=True)
-def _e2e_server(live_server: LiveServer, settings: Any) -> None:
+def _e2e_server(live_server: LiveServer, settings: Settings) -> None:
     """Every browser test talks to the live server; emails link back to it."""
     settings.SITE_URL = live_server.url
     # Hashing is not what these tests measure; Django's default costs ~0.3 s per password.
@@ -119,7 +120,12 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
+    """tests/e2e/artifacts/, emptied of the previous run's screenshots (unless pytest-xdist
+    workers share it, in which case each file is simply overwritten)."""
     ARTIFACTS.mkdir(exist_ok=True)
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        for old in ARTIFACTS.glob("*.png"):
+            old.unlink()
     return ARTIFACTS
 
 
@@ -132,9 +138,11 @@ class _OpenPages:
     pages: list[Page] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
-    def note_broken_asset(self, response: Response) -> None:
-        if "/static/" in response.url and response.status >= 400:
-            self.problems.append(f"{response.status} for {response.url}")
+    def note_bad_response(self, response: Response) -> None:
+        """Server errors anywhere, and missing static files (an unstyled page or a dead script
+        would make the other checks meaningless). Expected 4xx pages are left to the tests."""
+        if response.status >= 500 or ("/static/" in response.url and response.status >= 400):
+            self.problems.append(f"{response.status} for {response.request.method} {response.url}")
 
 
 @pytest.fixture
@@ -144,15 +152,21 @@ def _open_pages(
     opened = _OpenPages()
     yield opened
     failed = request.node.stash.get(_CALL_FAILED, False)
-    for page in opened.pages:
-        if failed and not page.is_closed():
-            viewport = opened.viewport_of[id(page)]
-            path = artifacts_dir / f"{_test_name(request)}-{viewport}-failed.png"
-            page.screenshot(path=path, full_page=True)
-    for context in opened.contexts:
-        context.close()
-    if opened.problems and not failed:
-        pytest.fail("The browser reported problems:\n" + "\n".join(opened.problems))
+    try:
+        for page in opened.pages:
+            if failed and not page.is_closed():
+                viewport = opened.viewport_of[id(page)]
+                path = artifacts_dir / f"{_test_name(request)}-{viewport}-failed.png"
+                page.screenshot(path=path, full_page=True)
+    finally:
+        for context in opened.contexts:
+            context.close()
+    if opened.problems:
+        report = "The browser saw problems:\n" + "\n".join(opened.problems)
+        if failed:
+            print(report)  # the test already failed; this lands next to its report
+        else:
+            pytest.fail(report)
 
 
 @pytest.fixture
@@ -167,9 +181,8 @@ def new_page(_open_pages: _OpenPages, browser: Browser, live_server: LiveServer)
         page = context.new_page()
         _open_pages.pages.append(page)
         _open_pages.viewport_of[id(page)] = viewport
-        # Broken scripts or missing CSS/JS would make every other check here meaningless.
         page.on("pageerror", lambda exc: _open_pages.problems.append(f"JavaScript error: {exc}"))
-        page.on("response", _open_pages.note_broken_asset)
+        page.on("response", _open_pages.note_bad_response)
         return page
 
     return open_page

@@ -35,7 +35,6 @@ TABLE_WRAP_XFAIL = (
 
 def test_manager_pages_are_accessible(
     page: Page,
-    viewport: str,
     live_server: LiveServer,
     demo: None,
     sign_in: Callable[..., None],

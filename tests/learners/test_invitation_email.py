@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 import pytest
@@ -12,6 +13,7 @@ import time_machine
 from celery.exceptions import Retry
 from django.conf import settings as django_settings
 from django.urls import resolve
+from pytest_django.fixtures import Settings
 
 from learners import services, tasks
 from learners.models import Invitation
@@ -23,7 +25,7 @@ START = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)
 LINK = re.compile(re.escape(SITE_URL) + r"/invite/[^/\s\"]+/")
 
 
-def _use_smtp(settings: object, port: int) -> None:
+def _use_smtp(settings: Settings, port: int) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = port
@@ -35,7 +37,7 @@ def _use_smtp(settings: object, port: int) -> None:
 
 
 @pytest.fixture
-def smtp(settings: object) -> Iterator[SmtpServer]:
+def smtp(settings: Settings) -> Iterator[SmtpServer]:
     with SmtpServer() as server:
         _use_smtp(settings, server.port)
         settings.SITE_URL = SITE_URL
@@ -52,7 +54,7 @@ def invitation(db: None) -> Invitation:
     )
 
 
-def _body(message: object, subtype: str) -> str:
+def _body(message: EmailMessage, subtype: str) -> str:
     part = message.get_body((subtype,))
     assert part is not None, f"no text/{subtype} part"
     return part.get_content()

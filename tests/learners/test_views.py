@@ -75,8 +75,9 @@ def test_dashboard_query_count_is_fixed(client, manager, downtown, django_assert
         MembershipFactory(team=downtown)
         MembershipFactory(team=TeamFactory(parent=downtown))
     client.force_login(manager)
-    # session, user, nav manager check, managed paths, managed teams, my teams, invitations
-    with django_assert_num_queries(7):
+    # session, user, nav manager check, managed paths, managed teams, my teams, invitations,
+    # enrolments, certificates, starter path
+    with django_assert_num_queries(10):
         assert client.get(reverse("dashboard")).status_code == 200
 
 

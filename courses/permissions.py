@@ -1,0 +1,75 @@
+"""Who may see and author courses and learning paths.
+
+Learners see published courses only; a draft or unpublished course answers 404 to them. Training
+admins see and author everything.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from learners.permissions import AnyUser, can_author_content, is_training_admin
+
+from .models import Course, LearningPath
+
+
+def courses_visible_to(user: AnyUser) -> QuerySet[Course]:
+    """Every course for admins; live courses for everyone else signed in; none for visitors."""
+    if not user.is_authenticated or not user.is_active:
+        return Course.objects.none()
+    if is_training_admin(user):
+        return Course.objects.all()
+    return Course.objects.published()
+
+
+def paths_visible_to(user: AnyUser) -> QuerySet[LearningPath]:
+    if not user.is_authenticated or not user.is_active:
+        return LearningPath.objects.none()
+    if is_training_admin(user):
+        return LearningPath.objects.all()
+    return LearningPath.objects.published()
+
+
+def can_view_course(user: AnyUser, course: Course) -> bool:
+    """Admins see every course; other signed-in people only live ones. No query."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return course.is_live or is_training_admin(user)
+
+
+def can_author_course(user: AnyUser, course: Course | None = None) -> bool:
+    """Training admins author every course."""
+    return can_author_content(user)
+
+
+def get_live_course_for(user: AnyUser, slug: str) -> Course:
+    """A live course by slug, with its live version joined. Raises Http404 for drafts and
+    unpublished courses, whoever asks: learner pages only ever show live content (admins use
+    "Preview as learner" for drafts)."""
+    course = (
+        courses_visible_to(user)
+        .filter(slug=slug, published_version__isnull=False)
+        .select_related("published_version")
+        .first()
+    )
+    if course is None:
+        raise Http404
+    return course
+
+
+def get_path_for(user: AnyUser, slug: str) -> LearningPath:
+    path = paths_visible_to(user).filter(slug=slug).first()
+    if path is None:
+        raise Http404
+    return path
+
+
+def get_authored_course(user: AnyUser, pk: int) -> Course:
+    """A course an author may edit; Http404 for everyone else."""
+    if not can_author_content(user):
+        raise Http404
+    course = Course.objects.filter(pk=pk).first()
+    if course is None:
+        raise Http404
+    return course

@@ -1,0 +1,223 @@
+"""The learner's side: catalog, course outline, lesson player, learning paths."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from config.http import AuthedRequest
+from learners import progress
+from learners.models import Enrolment
+from learners.permissions import is_training_admin
+
+from . import permissions, selectors
+from .content import video_embed_url
+from .models import Course
+
+
+def _enrolment(request: AuthedRequest, course: Course) -> Enrolment | None:
+    return Enrolment.objects.filter(user=request.user, course=course).first()
+
+
+@login_required
+def catalog(request: AuthedRequest) -> HttpResponse:
+    courses = list(
+        permissions.courses_visible_to(request.user).published().with_live_content()
+        .order_by("published_version__title")
+    )
+    paths = list(permissions.paths_visible_to(request.user).published())
+    enrolments = {
+        e.course_id: e for e in Enrolment.objects.filter(user=request.user).only(
+            "course_id", "completed_at", "last_activity_at"
+        )
+    }
+    rows = [(course, enrolments.get(course.pk)) for course in courses]
+    return render(request, "courses/catalog.html", {"rows": rows, "paths": paths})
+
+
+@login_required
+def course_detail(request: AuthedRequest, slug: str) -> HttpResponse:
+    course = permissions.get_live_course_for(request.user, slug)
+    version = course.published_version
+    assert version is not None  # get_live_course_for guarantees it
+    enrolment = _enrolment(request, course)
+    outline = selectors.outline_for(
+        version, enrolment, current=enrolment.last_lesson_key if enrolment else None
+    )
+    next_lesson = outline.next_lesson(after=enrolment.last_lesson_key if enrolment else None)
+    context = {
+        "course": course,
+        "version": version,
+        "outline": outline,
+        "enrolment": enrolment,
+        "next_lesson": next_lesson,
+        "blocked_by": selectors.blocking_course(request.user, course) if enrolment else None,
+        "certificate": getattr(enrolment, "certificate", None) if enrolment and enrolment.completed_at else None,
+        "can_start": course.self_enrol or is_training_admin(request.user),
+    }
+    return render(request, "courses/course_detail.html", context)
+
+
+@login_required
+@require_POST
+def course_enrol(request: AuthedRequest, slug: str) -> HttpResponse:
+    course = permissions.get_live_course_for(request.user, slug)
+    if _enrolment(request, course) is None and not (
+        course.self_enrol or is_training_admin(request.user)
+    ):
+        raise PermissionDenied
+    enrolment = progress.enrolment_create(user=request.user, course=course)
+    return _continue(course, enrolment)
+
+
+def _continue(course: Course, enrolment: Enrolment) -> HttpResponse:
+    """Redirect to where this enrolment carries on: its next lesson, else the course page."""
+    if course.published_version is None:
+        return redirect("course_detail", slug=course.slug)
+    outline = selectors.outline_for(course.published_version, enrolment)
+    lesson = outline.next_lesson(after=enrolment.last_lesson_key)
+    if lesson is None:
+        return redirect("course_detail", slug=course.slug)
+    return redirect("lesson_detail", slug=course.slug, key=lesson.key)
+
+
+def _lesson_context(request: AuthedRequest, slug: str, key: object) -> tuple[Course, Enrolment, selectors.Outline, int]:
+    course = permissions.get_live_course_for(request.user, slug)
+    assert course.published_version is not None
+    enrolment = _enrolment(request, course)
+    outline = selectors.outline_for(course.published_version, enrolment, current=key)  # type: ignore[arg-type]
+    index = next((i for i, ls in enumerate(outline.lessons) if ls.key == key), None)
+    if index is None:
+        raise Http404
+    if enrolment is None:
+        raise _NotEnrolled(course)
+    return course, enrolment, outline, index
+
+
+class _NotEnrolled(Exception):  # noqa: N818 - control flow inside this module only
+    def __init__(self, course: Course) -> None:
+        self.course = course
+
+
+@login_required
+def lesson_detail(request: AuthedRequest, slug: str, key: object) -> HttpResponse:
+    try:
+        course, enrolment, outline, index = _lesson_context(request, slug, key)
+    except _NotEnrolled as exc:
+        messages.info(request, _("Start the course first, then the lessons open up."))
+        return redirect("course_detail", slug=exc.course.slug)
+    blocker = selectors.blocking_course(request.user, course)
+    if blocker is not None:
+        messages.info(
+            request,
+            _("Finish “%(title)s” first; this course builds on it.")
+            % {"title": blocker.published_version.title if blocker.published_version else blocker.slug},
+        )
+        return redirect("course_detail", slug=course.slug)
+    lesson = outline.lessons[index]
+    progress.lesson_open(enrolment=enrolment, lesson_key=lesson.key)
+    previous, following = outline.neighbours(lesson.key)
+    return render(
+        request,
+        "courses/lesson.html",
+        {
+            "course": course,
+            "version": outline.version,
+            "outline": outline,
+            "lesson": lesson,
+            "number": index + 1,
+            "previous": previous,
+            "following": following,
+            "completed": lesson.key in outline.completed_keys,
+            "video_embed": video_embed_url(lesson.video_url),
+            "enrolment": enrolment,
+        },
+    )
+
+
+@login_required
+@require_POST
+def lesson_complete(request: AuthedRequest, slug: str, key: object) -> HttpResponse:
+    try:
+        course, enrolment, outline, index = _lesson_context(request, slug, key)
+    except _NotEnrolled as exc:
+        return redirect("course_detail", slug=exc.course.slug)
+    lesson = outline.lessons[index]
+    was_complete = enrolment.completed_at is not None
+    enrolment = progress.lesson_complete(enrolment=enrolment, lesson_key=lesson.key)
+    if enrolment.completed_at and not was_complete:
+        messages.success(
+            request,
+            _("You finished “%(title)s”. Well done! Your certificate is ready.")
+            % {"title": outline.version.title},
+        )
+        return redirect("course_detail", slug=course.slug)
+    _previous, following = outline.neighbours(lesson.key)
+    if following is not None:
+        return redirect("lesson_detail", slug=course.slug, key=following.key)
+    outline.completed_keys.add(lesson.key)
+    remaining = outline.next_lesson()
+    if remaining is not None:
+        messages.info(request, _("Nearly there: one or more earlier lessons still need finishing."))
+        return redirect("lesson_detail", slug=course.slug, key=remaining.key)
+    return redirect("course_detail", slug=course.slug)
+
+
+@login_required
+@require_POST
+def lesson_time(request: AuthedRequest, slug: str, key: object) -> HttpResponse:
+    try:
+        _course, enrolment, outline, index = _lesson_context(request, slug, key)
+    except _NotEnrolled:
+        return HttpResponse(status=204)
+    try:
+        seconds = int(request.POST.get("seconds", "0"))
+    except ValueError:
+        return HttpResponse(_("seconds must be a whole number"), status=400)
+    progress.time_record(enrolment=enrolment, lesson_key=outline.lessons[index].key, seconds=seconds)
+    return HttpResponse(status=204)
+
+
+@login_required
+def path_detail(request: AuthedRequest, slug: str) -> HttpResponse:
+    path = permissions.get_path_for(request.user, slug)
+    steps = selectors.path_with_courses(path)
+    enrolments = {
+        e.course_id: e
+        for e in Enrolment.objects.filter(user=request.user, course__in=[s.course_id for s in steps])
+    }
+    rows = [(step, enrolments.get(step.course_id)) for step in steps]
+    done = sum(1 for _step, e in rows if e and e.completed_at)
+    return render(
+        request,
+        "courses/path_detail.html",
+        {
+            "path": path,
+            "rows": rows,
+            "done": done,
+            "percent": round(100 * done / len(rows)) if rows else 0,
+            "enrolled": bool(enrolments),
+        },
+    )
+
+
+@login_required
+@require_POST
+def path_enrol(request: AuthedRequest, slug: str) -> HttpResponse:
+    path = permissions.get_path_for(request.user, slug)
+    if not (path.self_enrol or is_training_admin(request.user)):
+        raise PermissionDenied
+    try:
+        enrolments = progress.path_enrol(user=request.user, path=path)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("path_detail", slug=path.slug)
+    first = next((e for e in enrolments if e.completed_at is None), None)
+    if first is None:
+        return redirect("path_detail", slug=path.slug)
+    return _continue(first.course, first)

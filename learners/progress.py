@@ -1,0 +1,164 @@
+"""Enrolling, opening and completing lessons, and issuing certificates.
+
+Progress is stored against lesson keys (stable across course versions). `Enrolment.completed_lessons`
+is a count of completed lessons that exist in the live version, refreshed whenever progress or the
+live version changes, so list pages never count per row.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from courses.models import Course, LearningPath, Lesson
+
+from .models import Certificate, Enrolment, LessonProgress, User
+
+# A page reports time in small pings; one ping never counts for more than this, so a tab left
+# open overnight does not claim hours of study.
+MAX_SECONDS_PER_PING = 120
+
+
+def enrolment_create(
+    *,
+    user: User,
+    course: Course,
+    source: str = Enrolment.Source.SELF,
+    path: LearningPath | None = None,
+) -> Enrolment:
+    """Enrol `user` in `course` (a live course); returns the existing enrolment if there is one.
+
+    Raises ValidationError when the course is not live.
+    """
+    if not course.is_live:
+        raise ValidationError(_("This course isn't available right now."))
+    enrolment, _created = Enrolment.objects.get_or_create(
+        user=user, course=course, defaults={"source": source, "path": path}
+    )
+    return enrolment
+
+
+def path_enrol(*, user: User, path: LearningPath) -> list[Enrolment]:
+    """Enrol `user` in every live course of `path`, in order. Existing enrolments are kept."""
+    with transaction.atomic():
+        return [
+            enrolment_create(user=user, course=step.course, source=Enrolment.Source.PATH, path=path)
+            for step in path.steps.select_related("course").order_by("position")
+            if step.course.is_live
+        ]
+
+
+def lesson_open(*, enrolment: Enrolment, lesson_key: UUID) -> LessonProgress:
+    """Record that the learner is on this lesson: it becomes where they resume."""
+    now = timezone.now()
+    progress, created = LessonProgress.objects.get_or_create(
+        enrolment=enrolment, lesson_key=lesson_key, defaults={"first_opened_at": now, "last_opened_at": now}
+    )
+    if not created:
+        LessonProgress.objects.filter(pk=progress.pk).update(last_opened_at=now)
+    Enrolment.objects.filter(pk=enrolment.pk).update(last_lesson_key=lesson_key, last_activity_at=now)
+    enrolment.last_lesson_key, enrolment.last_activity_at = lesson_key, now
+    return progress
+
+
+def time_record(*, enrolment: Enrolment, lesson_key: UUID, seconds: int) -> int:
+    """Add up to MAX_SECONDS_PER_PING seconds to the lesson's time. Returns the seconds added
+    (0 for a negative or zero report, or a lesson never opened)."""
+    seconds = max(0, min(int(seconds), MAX_SECONDS_PER_PING))
+    if seconds == 0:
+        return 0
+    updated = LessonProgress.objects.filter(enrolment=enrolment, lesson_key=lesson_key).update(
+        seconds_spent=F("seconds_spent") + seconds
+    )
+    return seconds if updated else 0
+
+
+def lesson_complete(*, enrolment: Enrolment, lesson_key: UUID) -> Enrolment:
+    """Mark the lesson complete (once; later calls change nothing) and refresh the enrolment,
+    which may complete the course and issue its certificate."""
+    now = timezone.now()
+    with transaction.atomic():
+        progress, _created = LessonProgress.objects.get_or_create(
+            enrolment=enrolment, lesson_key=lesson_key, defaults={"first_opened_at": now}
+        )
+        LessonProgress.objects.filter(pk=progress.pk, completed_at__isnull=True).update(
+            completed_at=now
+        )
+        Enrolment.objects.filter(pk=enrolment.pk).update(last_activity_at=now)
+        return enrolment_refresh(enrolment=enrolment)
+
+
+def enrolment_refresh(*, enrolment: Enrolment) -> Enrolment:
+    """Recount completed live lessons; complete the course and issue a certificate when every
+    live lesson is done. A completed enrolment stays completed. Three or four queries."""
+    course = Course.objects.select_related("published_version").get(pk=enrolment.course_id)
+    if course.published_version is None:
+        return enrolment
+    live_keys = list(
+        Lesson.objects.filter(version=course.published_version).values_list("key", flat=True)
+    )
+    done = LessonProgress.objects.filter(
+        enrolment=enrolment, lesson_key__in=live_keys, completed_at__isnull=False
+    ).count()
+    Enrolment.objects.filter(pk=enrolment.pk).update(completed_lessons=done)
+    enrolment.completed_lessons = done
+    if live_keys and done >= len(live_keys) and enrolment.completed_at is None:
+        now = timezone.now()
+        claimed = Enrolment.objects.filter(pk=enrolment.pk, completed_at__isnull=True).update(
+            completed_at=now
+        )
+        if claimed:
+            enrolment.completed_at = now
+            certificate_issue(enrolment=enrolment, course=course)
+    return enrolment
+
+
+def certificate_issue(*, enrolment: Enrolment, course: Course | None = None) -> Certificate:
+    """The enrolment's certificate, issued now if it has none. Raises ValidationError for an
+    enrolment that is not complete."""
+    if enrolment.completed_at is None:
+        raise ValidationError(_("The course isn't finished yet."))
+    course = course or Course.objects.select_related("published_version").get(pk=enrolment.course_id)
+    user = User.objects.get(pk=enrolment.user_id)
+    title = course.published_version.title if course.published_version else course.slug
+    certificate, _created = Certificate.objects.get_or_create(
+        enrolment=enrolment,
+        defaults={
+            "user": user,
+            "course": course,
+            "learner_name": user.full_name or user.email,
+            "course_title": title,
+            "issued_at": enrolment.completed_at,
+        },
+    )
+    return certificate
+
+
+def course_progress_refresh(*, course_id: int, batch_size: int = 500) -> int:
+    """Refresh every unfinished enrolment of a course (after a publish). Returns how many."""
+    ids = list(
+        Enrolment.objects.filter(course_id=course_id, completed_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    for start in range(0, len(ids), batch_size):
+        for enrolment in Enrolment.objects.filter(pk__in=ids[start : start + batch_size]):
+            enrolment_refresh(enrolment=enrolment)
+    return len(ids)
+
+
+__all__ = [
+    "certificate_issue",
+    "course_progress_refresh",
+    "enrolment_create",
+    "enrolment_refresh",
+    "lesson_complete",
+    "lesson_open",
+    "path_enrol",
+    "time_record",
+]

@@ -69,7 +69,7 @@ class SmtpServer:
         ]
 
 
-class _TcpServer:
+class TcpServer:
     """A listening socket on 127.0.0.1:<free port> whose accept loop runs in a thread."""
 
     def __init__(self) -> None:
@@ -107,7 +107,7 @@ class _TcpServer:
         self._sock.close()
 
 
-class DroppingServer(_TcpServer):
+class DroppingServer(TcpServer):
     """Accepts TCP connections and closes them at once, counting them: an SMTP server that
     hangs up before its greeting (smtplib raises SMTPServerDisconnected, an OSError)."""
 
@@ -115,7 +115,7 @@ class DroppingServer(_TcpServer):
         conn.close()
 
 
-class BlackHoleServer(_TcpServer):
+class BlackHoleServer(TcpServer):
     """Accepts TCP connections and never sends a byte: a wedged broker or mail server."""
 
     def on_connect(self, conn: socket.socket) -> None:

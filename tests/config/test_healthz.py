@@ -5,6 +5,7 @@ import, so those cases drive Django's test Client in a fresh process (HEALTHZ_SC
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import select
@@ -12,7 +13,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,7 +21,7 @@ import pytest
 
 from tests.config.test_settings import PROJECT_DIR, clean_env
 from tests.conftest import redis_url, require_redis
-from tests.smtp import BlackHoleServer, _TcpServer, free_port
+from tests.smtp import BlackHoleServer, TcpServer, free_port
 
 DEADLINE_S = 2.0
 NOT_OK = {"timeout", "unavailable"}  # what healthz reports for a broker that fails its probe
@@ -120,7 +120,7 @@ def healthz_process(tmp_path: Path) -> Iterator[object]:
         process.kill()
 
 
-class SwitchableBroker(_TcpServer):
+class SwitchableBroker(TcpServer):
     """A black hole until `recover()`; from then on new connections are relayed to Redis."""
 
     def __init__(self, upstream: str) -> None:
@@ -151,10 +151,8 @@ class SwitchableBroker(_TcpServer):
             pass
         finally:
             for sock in (source, target):
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
 
 def test_healthy_in_process(client, db, settings):
@@ -218,7 +216,7 @@ def test_broker_probe_recovers_after_a_black_hole_and_the_process_exits(healthz_
         assert all(r["body"]["broker"] in NOT_OK for r in stuck)
 
         broker.recover()
-        after = process.check(3)
+        after = process.check(2)
         assert all(r["elapsed"] < DEADLINE_S for r in after)
         assert after[-1]["body"]["broker"] == "ok", [r["body"]["broker"] for r in after]
 

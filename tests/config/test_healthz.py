@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -99,8 +99,11 @@ class HealthzProcess:
                 stream.close()
 
 
+StartHealthz = Callable[..., HealthzProcess]
+
+
 @pytest.fixture
-def healthz_process(tmp_path: Path) -> Iterator[object]:
+def healthz_process(tmp_path: Path) -> Iterator[StartHealthz]:
     started: list[HealthzProcess] = []
 
     def start(**variables: str) -> HealthzProcess:
@@ -236,7 +239,7 @@ def test_database_down_returns_503(healthz_process):
     assert result["elapsed"] < DEADLINE_S
 
 
-def _production(healthz_process: object) -> HealthzProcess:
+def _production(healthz_process: StartHealthz) -> HealthzProcess:
     return healthz_process(
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(50),

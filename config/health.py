@@ -28,7 +28,14 @@ def _database_state() -> str:
 
 
 def _broker_probe() -> str:
-    with celery_app.connection_for_write() as conn:
+    # Own socket timeouts: a broker that accepts but never answers must not pin a pool thread
+    # (which would also keep reporting "timeout" after the broker recovers).
+    options = {
+        **(celery_app.conf.broker_transport_options or {}),
+        "socket_timeout": BROKER_TIMEOUT_S,
+        "socket_connect_timeout": BROKER_TIMEOUT_S,
+    }
+    with celery_app.connection_for_write(transport_options=options) as conn:
         conn.ensure_connection(max_retries=0, timeout=1)
     return "ok"
 

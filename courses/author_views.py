@@ -263,7 +263,9 @@ def module_new(request: AuthedRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.module_create(
-                version=draft, title=form.cleaned_data["title"], summary=form.cleaned_data["summary"]
+                version=draft,
+                title=form.cleaned_data["title"],
+                summary=form.cleaned_data["summary"],
             )
         except ValidationError as exc:
             _errors_to_form(form, exc)
@@ -272,7 +274,12 @@ def module_new(request: AuthedRequest, pk: int) -> HttpResponse:
             return redirect("author_course", pk=course.pk)
     context = _course_page_context(course, draft)
     context["form"] = CourseForm(
-        initial={"title": draft.title, "summary": draft.summary, "slug": course.slug, "self_enrol": course.self_enrol}
+        initial={
+            "title": draft.title,
+            "summary": draft.summary,
+            "slug": course.slug,
+            "self_enrol": course.self_enrol,
+        }
     )
     context["module_form"] = form
     return render(request, "courses/author/course_edit.html", context, status=400)
@@ -281,11 +288,15 @@ def module_new(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def module_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     module = _module_for(request, pk)
-    form = ModuleForm(request.POST or None, initial={"title": module.title, "summary": module.summary})
+    form = ModuleForm(
+        request.POST or None, initial={"title": module.title, "summary": module.summary}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.module_update(
-                module=module, title=form.cleaned_data["title"], summary=form.cleaned_data["summary"]
+                module=module,
+                title=form.cleaned_data["title"],
+                summary=form.cleaned_data["summary"],
             )
         except ValidationError as exc:
             _errors_to_form(form, exc)
@@ -321,7 +332,11 @@ def _move(request: AuthedRequest, item: Module | Lesson) -> HttpResponse:
     except ValidationError as exc:
         return HttpResponse(" ".join(exc.messages), status=400)
     if not moved:
-        messages.info(request, _("It's already at the %(end)s.") % {"end": _("top") if direction == "up" else _("bottom")})
+        messages.info(
+            request,
+            _("It's already at the %(end)s.")
+            % {"end": _("top") if direction == "up" else _("bottom")},
+        )
     url = f"{redirect('author_course', pk=item.version.course_id).url}#{type(item).__name__.lower()}-{item.pk}"
     return redirect(url)
 
@@ -445,7 +460,12 @@ def image_upload(request: AuthedRequest, pk: int) -> HttpResponse:
     version = _preview_version(course)
     context = _course_page_context(course, version)
     context["form"] = CourseForm(
-        initial={"title": version.title, "summary": version.summary, "slug": course.slug, "self_enrol": course.self_enrol}
+        initial={
+            "title": version.title,
+            "summary": version.summary,
+            "slug": course.slug,
+            "self_enrol": course.self_enrol,
+        }
     )
     context["image_form"] = form
     return render(request, "courses/author/course_edit.html", context, status=400)

@@ -499,8 +499,10 @@ def _media_name(url: str) -> str | None:
 
 
 def _image_refs(
-    markdown: str, file: str, media: set[str], problems: list[Problem]
+    markdown: str, file: str, files: dict[str, bytes], problems: list[Problem]
 ) -> list[ImageRef]:
+    """The images a lesson shows; a problem for each that isn't a file in media/ or has no
+    description. (Whether each media file is a usable image is `_read_media`'s business.)"""
     refs: list[ImageRef] = []
     for match in _IMAGE.finditer(markdown):
         line = markdown.count("\n", 0, match.start()) + 1
@@ -517,7 +519,7 @@ def _image_refs(
                 )
             )
             continue
-        if name not in media:
+        if f"media/{name}" not in files:
             problems.append(Problem(file, line, f"Image media/{name} is not in the media/ folder."))
             continue
         if not alt:
@@ -566,7 +568,6 @@ def _read_media(files: dict[str, bytes], problems: list[Problem]) -> dict[str, M
 def _read_lesson(
     entry: object,
     files: dict[str, bytes],
-    media: dict[str, MediaFile],
     seen: dict[uuid.UUID, int],
     problems: list[Problem],
 ) -> LessonData | None:
@@ -611,7 +612,7 @@ def _read_lesson(
             )
         elif text is not None:
             markdown = text
-            images = _image_refs(text, file, set(media), problems)
+            images = _image_refs(text, file, files, problems)
     return LessonData(
         key=key,
         title=title,
@@ -673,7 +674,7 @@ def _read_manifest(files: dict[str, bytes], problems: list[Problem]) -> BundleDa
         module_summary = module_fields.text("summary", required=False, max_length=MAX_SUMMARY)
         lessons = []
         for lesson_entry in module_fields.items("lessons"):
-            lesson = _read_lesson(lesson_entry, files, media, seen, problems)
+            lesson = _read_lesson(lesson_entry, files, seen, problems)
             if lesson is None:
                 module_fields.problem(
                     "lessons", "Each lesson must be a list of fields (title, file)."
@@ -914,6 +915,7 @@ def _find_course(data: BundleData) -> Course | None:
 
 def _import(data: BundleData, user: User | None, saved: list[FieldFile]) -> ImportResult:
     course = _find_course(data)
+    settings_changed = False
     if course is None:
         course = services.course_create(
             title=data.title,
@@ -937,6 +939,7 @@ def _import(data: BundleData, user: User | None, saved: list[FieldFile]) -> Impo
                 ]
             )
         services.course_settings_update(course=course, slug=data.slug, self_enrol=data.self_enrol)
+        settings_changed = True
     current = (
         course.versions.filter(status=CourseVersion.Status.DRAFT).first()
         or course.versions.order_by("-number").first()
@@ -967,7 +970,8 @@ def _import(data: BundleData, user: User | None, saved: list[FieldFile]) -> Impo
     )
     live = course.published_version
     if live is not None and _version_snapshot(live) == wanted:
-        return ImportResult(course=course, changed=False)
+        # Slug and self-enrolment live on the course, not in versions: no new version for them.
+        return ImportResult(course=course, changed=settings_changed)
     try:
         draft = services.course_draft(course=course, user=user)
         _fill_draft(draft, data, wanted)
@@ -1013,6 +1017,16 @@ def import_bundle(data: BundleData, *, user: User | None) -> Course:
 
 
 # --- Exporting --------------------------------------------------------------------------------
+
+
+_NEVER_WRAP = 1_000_000  # one line per value reads and diffs better than folded text
+
+
+class _Dumper(yaml.SafeDumper):
+    """Indents list items under their key, the way people write these files by hand."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
 
 
 def _export_version(course: Course) -> CourseVersion | None:
@@ -1106,9 +1120,10 @@ def export_course(
         "self_enrol": course.self_enrol,
         "modules": modules,
     }
-    (folder / "course.yaml").write_text(
-        yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8"
+    text = yaml.dump(
+        manifest, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=_NEVER_WRAP
     )
+    (folder / "course.yaml").write_text(text, encoding="utf-8")
     return folder
 
 

@@ -27,7 +27,9 @@ class CourseForm(forms.Form):
         label=_("Web address"),
         max_length=80,
         required=False,
-        help_text=_("Letters, numbers and dashes, used in the course's link. Leave empty to use the title."),
+        help_text=_(
+            "Letters, numbers and dashes, used in the course's link. Leave empty to use the title."
+        ),
     )
     self_enrol = forms.BooleanField(
         label=_("Open to everyone: people can start it from the catalog"), required=False
@@ -63,14 +65,18 @@ class LessonForm(forms.Form):
         required=False,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "true"}),
-        help_text=_("## for a heading, **bold**, *italic*, - for a list, > for a quote or example."),
+        help_text=_(
+            "## for a heading, **bold**, *italic*, - for a list, > for a quote or example."
+        ),
     )
 
 
 class ImageUploadForm(forms.Form):
     image = forms.FileField(
         label=_("Image (PNG, JPEG, WebP or GIF, up to 5 MB)"),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp,image/gif"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/png,image/jpeg,image/webp,image/gif"}
+        ),
     )
     alt_text = forms.CharField(
         label=_("Describe the image for people who can't see it"), max_length=200
@@ -93,7 +99,9 @@ class ImageUploadForm(forms.Form):
             raise ValidationError(_("Use a PNG, JPEG, WebP or GIF image."))
         if extension not in IMAGE_FORMATS[kind]:
             raise ValidationError(
-                _("The file name says .%(ext)s but the file is a %(kind)s. Rename it and try again.")
+                _(
+                    "The file name says .%(ext)s but the file is a %(kind)s. Rename it and try again."
+                )
                 % {"ext": extension, "kind": kind}
             )
         return upload

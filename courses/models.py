@@ -77,7 +77,9 @@ class CourseVersion(models.Model):
     class Meta:
         ordering = ["course", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["course", "number"], name="courseversion_number_unique"),
+            models.UniqueConstraint(
+                fields=["course", "number"], name="courseversion_number_unique"
+            ),
             models.UniqueConstraint(
                 fields=["course"],
                 condition=Q(status="draft"),

@@ -27,12 +27,15 @@ def _enrolment(request: AuthedRequest, course: Course) -> Enrolment | None:
 @login_required
 def catalog(request: AuthedRequest) -> HttpResponse:
     courses = list(
-        permissions.courses_visible_to(request.user).published().with_live_content()
+        permissions.courses_visible_to(request.user)
+        .published()
+        .with_live_content()
         .order_by("published_version__title")
     )
     paths = list(permissions.paths_visible_to(request.user).published())
     enrolments = {
-        e.course_id: e for e in Enrolment.objects.filter(user=request.user).only(
+        e.course_id: e
+        for e in Enrolment.objects.filter(user=request.user).only(
             "course_id", "completed_at", "last_activity_at"
         )
     }
@@ -57,7 +60,9 @@ def course_detail(request: AuthedRequest, slug: str) -> HttpResponse:
         "enrolment": enrolment,
         "next_lesson": next_lesson,
         "blocked_by": selectors.blocking_course(request.user, course) if enrolment else None,
-        "certificate": getattr(enrolment, "certificate", None) if enrolment and enrolment.completed_at else None,
+        "certificate": getattr(enrolment, "certificate", None)
+        if enrolment and enrolment.completed_at
+        else None,
         "can_start": course.self_enrol or is_training_admin(request.user),
     }
     return render(request, "courses/course_detail.html", context)
@@ -86,7 +91,9 @@ def _continue(course: Course, enrolment: Enrolment) -> HttpResponse:
     return redirect("lesson_detail", slug=course.slug, key=lesson.key)
 
 
-def _lesson_context(request: AuthedRequest, slug: str, key: object) -> tuple[Course, Enrolment, selectors.Outline, int]:
+def _lesson_context(
+    request: AuthedRequest, slug: str, key: object
+) -> tuple[Course, Enrolment, selectors.Outline, int]:
     course = permissions.get_live_course_for(request.user, slug)
     assert course.published_version is not None
     enrolment = _enrolment(request, course)
@@ -116,7 +123,11 @@ def lesson_detail(request: AuthedRequest, slug: str, key: object) -> HttpRespons
         messages.info(
             request,
             _("Finish “%(title)s” first; this course builds on it.")
-            % {"title": blocker.published_version.title if blocker.published_version else blocker.slug},
+            % {
+                "title": blocker.published_version.title
+                if blocker.published_version
+                else blocker.slug
+            },
         )
         return redirect("course_detail", slug=course.slug)
     lesson = outline.lessons[index]
@@ -179,7 +190,9 @@ def lesson_time(request: AuthedRequest, slug: str, key: object) -> HttpResponse:
         seconds = int(request.POST.get("seconds", "0"))
     except ValueError:
         return HttpResponse(_("seconds must be a whole number"), status=400)
-    progress.time_record(enrolment=enrolment, lesson_key=outline.lessons[index].key, seconds=seconds)
+    progress.time_record(
+        enrolment=enrolment, lesson_key=outline.lessons[index].key, seconds=seconds
+    )
     return HttpResponse(status=204)
 
 
@@ -189,7 +202,9 @@ def path_detail(request: AuthedRequest, slug: str) -> HttpResponse:
     steps = selectors.path_with_courses(path)
     enrolments = {
         e.course_id: e
-        for e in Enrolment.objects.filter(user=request.user, course__in=[s.course_id for s in steps])
+        for e in Enrolment.objects.filter(
+            user=request.user, course__in=[s.course_id for s in steps]
+        )
     }
     rows = [(step, enrolments.get(step.course_id)) for step in steps]
     done = sum(1 for _step, e in rows if e and e.completed_at)

@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,142 +16,290 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Course',
+            name="Course",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('slug', models.SlugField(max_length=80, unique=True, verbose_name='web address')),
-                ('self_enrol', models.BooleanField(default=False, help_text='Anyone can start it from the catalog, without being assigned it.', verbose_name='open to everyone')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("slug", models.SlugField(max_length=80, unique=True, verbose_name="web address")),
+                (
+                    "self_enrol",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Anyone can start it from the catalog, without being assigned it.",
+                        verbose_name="open to everyone",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['slug'],
+                "ordering": ["slug"],
             },
         ),
         migrations.CreateModel(
-            name='LearningPath',
+            name="LearningPath",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('slug', models.SlugField(max_length=80, unique=True, verbose_name='web address')),
-                ('title', models.CharField(max_length=160, verbose_name='title')),
-                ('summary', models.TextField(blank=True, max_length=600, verbose_name='summary')),
-                ('is_published', models.BooleanField(default=False, verbose_name='published')),
-                ('self_enrol', models.BooleanField(default=False, verbose_name='open to everyone')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("slug", models.SlugField(max_length=80, unique=True, verbose_name="web address")),
+                ("title", models.CharField(max_length=160, verbose_name="title")),
+                ("summary", models.TextField(blank=True, max_length=600, verbose_name="summary")),
+                ("is_published", models.BooleanField(default=False, verbose_name="published")),
+                ("self_enrol", models.BooleanField(default=False, verbose_name="open to everyone")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['title'],
+                "ordering": ["title"],
             },
         ),
         migrations.CreateModel(
-            name='CourseImage',
+            name="CourseImage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image', models.ImageField(upload_to=courses.models._image_path)),
-                ('alt_text', models.CharField(max_length=200, verbose_name='description for screen readers')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='images', to='courses.course')),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("image", models.ImageField(upload_to=courses.models._image_path)),
+                (
+                    "alt_text",
+                    models.CharField(max_length=200, verbose_name="description for screen readers"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="images",
+                        to="courses.course",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='CourseVersion',
+            name="CourseVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('frozen', 'Published before')], default='draft', max_length=12)),
-                ('title', models.CharField(max_length=160, verbose_name='title')),
-                ('summary', models.TextField(blank=True, max_length=600, verbose_name='summary')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='courses.course')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("frozen", "Published before")],
+                        default="draft",
+                        max_length=12,
+                    ),
+                ),
+                ("title", models.CharField(max_length=160, verbose_name="title")),
+                ("summary", models.TextField(blank=True, max_length=600, verbose_name="summary")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="courses.course",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['course', '-number'],
+                "ordering": ["course", "-number"],
             },
         ),
         migrations.AddField(
-            model_name='course',
-            name='published_version',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='courses.courseversion'),
+            model_name="course",
+            name="published_version",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="courses.courseversion",
+            ),
         ),
         migrations.CreateModel(
-            name='Module',
+            name="Module",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.UUIDField(default=uuid.uuid4, editable=False)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('title', models.CharField(max_length=160, verbose_name='title')),
-                ('summary', models.TextField(blank=True, max_length=600, verbose_name='summary')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='modules', to='courses.courseversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.UUIDField(default=uuid.uuid4, editable=False)),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("title", models.CharField(max_length=160, verbose_name="title")),
+                ("summary", models.TextField(blank=True, max_length=600, verbose_name="summary")),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="modules",
+                        to="courses.courseversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'pk'],
+                "ordering": ["position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Lesson',
+            name="Lesson",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.UUIDField(default=uuid.uuid4, editable=False)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('title', models.CharField(max_length=160, verbose_name='title')),
-                ('body_markdown', models.TextField(blank=True, verbose_name='lesson text')),
-                ('body_html', models.TextField(blank=True, editable=False)),
-                ('minutes', models.PositiveSmallIntegerField(default=5, verbose_name='estimated minutes')),
-                ('video_url', models.URLField(blank=True, verbose_name='video')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lessons', to='courses.courseversion')),
-                ('module', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lessons', to='courses.module')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.UUIDField(default=uuid.uuid4, editable=False)),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("title", models.CharField(max_length=160, verbose_name="title")),
+                ("body_markdown", models.TextField(blank=True, verbose_name="lesson text")),
+                ("body_html", models.TextField(blank=True, editable=False)),
+                (
+                    "minutes",
+                    models.PositiveSmallIntegerField(default=5, verbose_name="estimated minutes"),
+                ),
+                ("video_url", models.URLField(blank=True, verbose_name="video")),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lessons",
+                        to="courses.courseversion",
+                    ),
+                ),
+                (
+                    "module",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lessons",
+                        to="courses.module",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['module__position', 'position', 'pk'],
+                "ordering": ["module__position", "position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='PathCourse',
+            name="PathCourse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('requires_previous', models.BooleanField(default=False, verbose_name='finish the previous course first')),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='path_steps', to='courses.course')),
-                ('path', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='courses.learningpath')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                (
+                    "requires_previous",
+                    models.BooleanField(
+                        default=False, verbose_name="finish the previous course first"
+                    ),
+                ),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="path_steps",
+                        to="courses.course",
+                    ),
+                ),
+                (
+                    "path",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="steps",
+                        to="courses.learningpath",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'pk'],
+                "ordering": ["position", "pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='courseversion',
-            constraint=models.UniqueConstraint(fields=('course', 'number'), name='courseversion_number_unique'),
+            model_name="courseversion",
+            constraint=models.UniqueConstraint(
+                fields=("course", "number"), name="courseversion_number_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='courseversion',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'draft')), fields=('course',), name='courseversion_one_draft'),
+            model_name="courseversion",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "draft")),
+                fields=("course",),
+                name="courseversion_one_draft",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='courseversion',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'frozen'])), name='courseversion_status_valid'),
+            model_name="courseversion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["draft", "frozen"])),
+                name="courseversion_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='module',
-            constraint=models.UniqueConstraint(fields=('version', 'key'), name='module_key_unique_in_version'),
+            model_name="module",
+            constraint=models.UniqueConstraint(
+                fields=("version", "key"), name="module_key_unique_in_version"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lesson',
-            constraint=models.UniqueConstraint(fields=('version', 'key'), name='lesson_key_unique_in_version'),
+            model_name="lesson",
+            constraint=models.UniqueConstraint(
+                fields=("version", "key"), name="lesson_key_unique_in_version"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lesson',
-            constraint=models.CheckConstraint(condition=models.Q(('minutes__gte', 1), ('minutes__lte', 240)), name='lesson_minutes_range'),
+            model_name="lesson",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("minutes__gte", 1), ("minutes__lte", 240)),
+                name="lesson_minutes_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pathcourse',
-            constraint=models.UniqueConstraint(fields=('path', 'course'), name='pathcourse_unique'),
+            model_name="pathcourse",
+            constraint=models.UniqueConstraint(fields=("path", "course"), name="pathcourse_unique"),
         ),
     ]

@@ -202,15 +202,6 @@ def test_black_hole_broker_cannot_hold_the_check_past_its_deadline(healthz_proce
         assert result["elapsed"] < DEADLINE_S
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "app bug: the Redis transport has no socket_timeout, so probes stuck on a black-hole "
-        "broker never return: both threads of healthz's pool stay blocked, /healthz reports "
-        "'timeout' after the broker recovers, and the process cannot exit (the executor's "
-        "threads are joined at interpreter exit)"
-    ),
-)
 def test_broker_probe_recovers_after_a_black_hole_and_the_process_exits(healthz_process):
     real_redis = require_redis()
     with SwitchableBroker(real_redis) as broker:
@@ -257,14 +248,6 @@ def test_database_down_returns_503_in_production_over_https(healthz_process):
     assert result["body"]["database"] == "unavailable"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "app bug: with DEBUG off, SECURE_SSL_REDIRECT answers a load balancer's plain-HTTP "
-        "probe with 301 before the view runs, so /healthz never reports the database "
-        "(SECURE_REDIRECT_EXEMPT should list ^healthz$)"
-    ),
-)
 def test_plain_http_probe_reaches_the_health_check_in_production(healthz_process):
     process = _production(healthz_process)
 

@@ -20,6 +20,7 @@ from PIL import Image
 
 from courses import bundles, services
 from courses.bundles import BundleError, export_course, import_bundle, load_path, read_bundle
+from courses.management.commands.import_course import Command as ImportCourseCommand
 from courses.models import Course, CourseImage, CourseVersion, LearningPath, Lesson
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +89,7 @@ def manifest(**overrides: object) -> dict:
 
 
 LESSON_FILES: dict[str, bytes | str] = {
-    "lessons/01-alarm.md": "# The alarm\n\nYour body reacts first.\n\n![A calm face](media/calm.png)\n",
+    "lessons/01-alarm.md": "# The alarm\n\nYour body reacts.\n\n![A calm face](media/calm.png)\n",
     "lessons/02-not-you.md": "It's **not** about you.\n",
     "lessons/03-listen.md": "Listen, then name the feeling.\n",
 }
@@ -187,7 +188,11 @@ def test_import_creates_and_publishes_the_course(tmp_path, admin):
     assert (course.slug, course.self_enrol) == ("de-escalation", True)
     live = course.published_version
     assert live is not None
-    assert (live.number, live.status, live.title) == (1, CourseVersion.Status.FROZEN, "De-escalation")
+    assert (live.number, live.status, live.title) == (
+        1,
+        CourseVersion.Status.FROZEN,
+        "De-escalation",
+    )
     modules = list(live.modules.all())
     assert [(str(m.key), m.title, m.position) for m in modules] == [
         (MODULE_KEYS[0], "Keep your calm", 0),
@@ -213,7 +218,11 @@ def test_reimporting_the_same_bundle_changes_nothing(tmp_path, admin):
     folder = write_bundle(tmp_path)
     course = import_bundle(read_bundle(folder), user=admin)
     course.refresh_from_db()
-    before = (CourseVersion.objects.count(), CourseImage.objects.count(), course.published_version_id)
+    before = (
+        CourseVersion.objects.count(),
+        CourseImage.objects.count(),
+        course.published_version_id,
+    )
 
     again = bundles.import_bundle_result(read_bundle(folder), user=admin)
 
@@ -240,7 +249,10 @@ def test_reimport_with_a_changed_lesson_publishes_a_new_version_and_keeps_keys(t
     write_bundle(
         tmp_path,
         data,
-        {"lessons/03-listen.md": "Listen fully, then name the feeling.\n", "lessons/04-new.md": "New."},
+        {
+            "lessons/03-listen.md": "Listen fully, then name the feeling.\n",
+            "lessons/04-new.md": "New.",
+        },
     )
 
     import_bundle(read_bundle(folder), user=admin)
@@ -293,7 +305,9 @@ def test_a_bundle_without_keys_imports_the_same_way_every_time(tmp_path, admin):
     folder = write_bundle(tmp_path, data)
     course = import_bundle(read_bundle(folder), user=admin)
     course.refresh_from_db()
-    keys = list(Lesson.objects.filter(version=course.published_version).values_list("key", flat=True))
+    keys = list(
+        Lesson.objects.filter(version=course.published_version).values_list("key", flat=True)
+    )
 
     import_bundle(read_bundle(folder), user=admin)
 
@@ -317,6 +331,19 @@ def test_importing_over_an_edited_draft_replaces_the_draft(tmp_path, admin):
     assert course.published_version.pk == draft.pk
     assert course.published_version.title == "De-escalation, second edition"
     assert not course.versions.filter(status=CourseVersion.Status.DRAFT).exists()
+
+
+def test_settings_only_changes_update_the_course_without_a_new_version(tmp_path, admin):
+    folder = write_bundle(tmp_path)
+    course = import_bundle(read_bundle(folder), user=admin)
+    write_bundle(tmp_path, manifest(slug="calm-down", self_enrol=False))
+
+    result = bundles.import_bundle_result(read_bundle(folder), user=admin)
+
+    course.refresh_from_db()
+    assert result.changed is True
+    assert (course.slug, course.self_enrol) == ("calm-down", False)
+    assert course.versions.count() == 1
 
 
 def test_import_refuses_a_slug_another_course_uses(tmp_path, admin):
@@ -495,9 +522,7 @@ def test_export_then_import_into_an_empty_database_reproduces_the_course(tmp_pat
     again = import_bundle(read_bundle(folder), user=admin)
 
     assert folder == tmp_path / "out" / "de-escalation"
-    assert sorted(p.name for p in (folder / "media").iterdir()) == [
-        Path(CourseImage.objects.get().image.name).name.replace("calm", "calm")
-    ] or len(list((folder / "media").iterdir())) == 1
+    assert len(list((folder / "media").iterdir())) == 1
     assert snapshot(again) == before
     assert before["modules"][1][3][1][1] == "Added online"
 
@@ -516,7 +541,9 @@ def test_export_refuses_to_overwrite_unless_asked(tmp_path, admin):
 
 def write_path(root: Path) -> Path:
     write_bundle(root)
-    second = manifest(key=str(uuid.uuid4()), slug="emotional-connection", title="Emotional connection")
+    second = manifest(
+        key=str(uuid.uuid4()), slug="emotional-connection", title="Emotional connection"
+    )
     for module in second["modules"]:
         module["key"] = str(uuid.uuid4())
         for lesson in module["lessons"]:
@@ -598,10 +625,17 @@ def test_import_course_command_lists_problems_and_imports_nothing(tmp_path):
     assert Course.objects.count() == 0
 
 
-def test_import_course_command_exits_1_for_a_bad_bundle(tmp_path):
+def test_import_course_command_exits_1_for_a_bad_bundle(tmp_path, monkeypatch, capsys):
+    # run_from_argv is what manage.py uses; it closes connections, which would end the test's
+    # transaction.
+    monkeypatch.setattr("django.core.management.base.connections.close_all", lambda: None)
+    argv = ["manage.py", "import_course", str(tmp_path / "nothing-here")]
+
     with pytest.raises(SystemExit) as exited:
-        call_command("import_course", str(tmp_path / "nothing-here"), "--skip-checks", stderr=StringIO())
+        ImportCourseCommand().run_from_argv(argv)
+
     assert exited.value.code == 1
+    assert f"{tmp_path / 'nothing-here'}: No such folder or .zip file." in capsys.readouterr().err
 
 
 def test_export_course_command_writes_a_folder(tmp_path, admin):
@@ -722,14 +756,6 @@ def test_admin_downloads_a_course_as_a_zip(client, admin, learner, tmp_path):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     assert response["Content-Disposition"] == 'attachment; filename="de-escalation.zip"'
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
-    assert "de-escalation/course.yaml" in archive.namelist()
-    assert read_bundle(io.BytesIO(b"".join([]) or _bytes(archive))).slug == "de-escalation"
-
-
-def _bytes(archive: zipfile.ZipFile) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as copy:
-        for info in archive.infolist():
-            copy.writestr(info, archive.read(info))
-    return buffer.getvalue()
+    content = b"".join(response.streaming_content)
+    assert "de-escalation/course.yaml" in zipfile.ZipFile(io.BytesIO(content)).namelist()
+    assert read_bundle(io.BytesIO(content)).slug == "de-escalation"

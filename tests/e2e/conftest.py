@@ -86,9 +86,10 @@ _CALL_FAILED = pytest.StashKey[bool]()
 # --- Server side -----------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def _e2e_server(live_server: LiveServer, settings: Settings) -> None:
-    """Every browser test talks to the live server; emails link back to it."""
+    """The live server (and, with it, a transactional test database); emails link back to it.
+    Every page from `new_page` talks to it."""
     settings.SITE_URL = live_server.url
     # Hashing is not what these tests measure; Django's default costs ~0.3 s per password.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -146,9 +147,7 @@ class _OpenPages:
 
 
 @pytest.fixture
-def _open_pages(
-    browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest, artifacts_dir: Path
-) -> Iterator[_OpenPages]:
+def _open_pages(request: pytest.FixtureRequest, artifacts_dir: Path) -> Iterator[_OpenPages]:
     opened = _OpenPages()
     yield opened
     failed = request.node.stash.get(_CALL_FAILED, False)
@@ -170,7 +169,9 @@ def _open_pages(
 
 
 @pytest.fixture
-def new_page(_open_pages: _OpenPages, browser: Browser, live_server: LiveServer) -> NewPage:
+def new_page(
+    _open_pages: _OpenPages, browser: Browser, live_server: LiveServer, _e2e_server: None
+) -> NewPage:
     """`new_page("phone")`: a page in a fresh context (its own cookies) at that size."""
 
     def open_page(viewport: str) -> Page:

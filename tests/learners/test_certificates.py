@@ -67,8 +67,11 @@ def verify_url(certificate: Certificate) -> str:
 
 def pdf_text(pdf: bytes) -> bytes:
     """The page's drawing instructions, inflated, to look for core-font text in."""
-    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
-    return b"".join(zlib.decompress(stream) for stream in streams)
+    # Sliced by /Length: compressed bytes may themselves end in "\r" or contain "endstream".
+    return b"".join(
+        zlib.decompress(pdf[match.end() : match.end() + int(match[1])])
+        for match in re.finditer(rb"/Filter /FlateDecode\n/Length (\d+)\n>>\nstream\n", pdf)
+    )
 
 
 # --- The certificate page ---------------------------------------------------------------------

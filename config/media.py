@@ -34,4 +34,3 @@ def media(request: HttpRequest, path: str) -> FileResponse:
     response["Content-Disposition"] = "inline"
     response["X-Content-Type-Options"] = "nosniff"
     return response
-

@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -337,8 +338,8 @@ def _move(request: AuthedRequest, item: Module | Lesson) -> HttpResponse:
             _("It's already at the %(end)s.")
             % {"end": _("top") if direction == "up" else _("bottom")},
         )
-    url = f"{redirect('author_course', pk=item.version.course_id).url}#{type(item).__name__.lower()}-{item.pk}"
-    return redirect(url)
+    anchor = f"{type(item).__name__.lower()}-{item.pk}"
+    return redirect(f"{reverse('author_course', args=[item.version.course_id])}#{anchor}")
 
 
 @login_required

@@ -100,7 +100,8 @@ class ImageUploadForm(forms.Form):
         if extension not in IMAGE_FORMATS[kind]:
             raise ValidationError(
                 _(
-                    "The file name says .%(ext)s but the file is a %(kind)s. Rename it and try again."
+                    "The file name says .%(ext)s but the file is a %(kind)s. "
+                    "Rename it and try again."
                 )
                 % {"ext": extension, "kind": kind}
             )

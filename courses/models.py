@@ -1,9 +1,10 @@
 """Courses, their versions, modules and lessons; learning paths.
 
-A `Course` is the stable identity people enrol in. Its content lives in `CourseVersion`s: at most
-one editable draft, and frozen versions that were published at some point. `Course.published_version`
-is what learners see. Modules and lessons carry a `key` (UUID) that stays the same from version to
-version, so progress recorded against a lesson survives every re-publish.
+A `Course` is the stable identity people enrol in. Its content lives in `CourseVersion`s: at
+most one editable draft, and frozen versions that were published at some point.
+`Course.published_version` is what learners see. Modules and lessons carry a `key` (UUID) that
+stays the same from version to version, so progress recorded against a lesson survives every
+re-publish.
 """
 
 from __future__ import annotations

@@ -6,15 +6,14 @@ admins see and author everything.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
 from django.http import Http404
 
 from learners.permissions import AnyUser, can_author_content, is_training_admin
 
-from .models import Course, LearningPath
+from .models import Course, CourseQuerySet, LearningPath, LearningPathQuerySet
 
 
-def courses_visible_to(user: AnyUser) -> QuerySet[Course]:
+def courses_visible_to(user: AnyUser) -> CourseQuerySet:
     """Every course for admins; live courses for everyone else signed in; none for visitors."""
     if not user.is_authenticated or not user.is_active:
         return Course.objects.none()
@@ -23,7 +22,7 @@ def courses_visible_to(user: AnyUser) -> QuerySet[Course]:
     return Course.objects.published()
 
 
-def paths_visible_to(user: AnyUser) -> QuerySet[LearningPath]:
+def paths_visible_to(user: AnyUser) -> LearningPathQuerySet:
     if not user.is_authenticated or not user.is_active:
         return LearningPath.objects.none()
     if is_training_admin(user):

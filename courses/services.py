@@ -3,6 +3,8 @@ it what learners see."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -187,20 +189,28 @@ def item_move(*, item: Module | Lesson, direction: str) -> bool:
     _require_draft(item.version)
     if direction not in {"up", "down"}:
         raise ValidationError(_("Move up or down."))
-    siblings: list[Module] | list[Lesson]
     with transaction.atomic():
         if isinstance(item, Module):
-            siblings = list(item.version.modules.select_for_update().order_by("position", "pk"))
+            modules = list(item.version.modules.select_for_update().order_by("position", "pk"))
+            if not _swap(modules, item.pk, direction):
+                return False
+            Module.objects.bulk_update(modules, ["position"])
         else:
-            siblings = list(item.module.lessons.select_for_update().order_by("position", "pk"))
-        index = next(i for i, s in enumerate(siblings) if s.pk == item.pk)
-        target = index - 1 if direction == "up" else index + 1
-        if not 0 <= target < len(siblings):
-            return False
-        siblings[index], siblings[target] = siblings[target], siblings[index]
-        for position, sibling in enumerate(siblings):
-            sibling.position = position
-        type(item).objects.bulk_update(siblings, ["position"])  # type: ignore[attr-defined]
+            lessons = list(item.module.lessons.select_for_update().order_by("position", "pk"))
+            if not _swap(lessons, item.pk, direction):
+                return False
+            Lesson.objects.bulk_update(lessons, ["position"])
+    return True
+
+
+def _swap(siblings: list[Any], pk: int, direction: str) -> bool:
+    index = next(i for i, sibling in enumerate(siblings) if sibling.pk == pk)
+    target = index - 1 if direction == "up" else index + 1
+    if not 0 <= target < len(siblings):
+        return False
+    siblings[index], siblings[target] = siblings[target], siblings[index]
+    for position, sibling in enumerate(siblings):
+        sibling.position = position
     return True
 
 

@@ -106,7 +106,7 @@ def _lesson_context(
     return course, enrolment, outline, index
 
 
-class _NotEnrolled(Exception):  # noqa: N818 - control flow inside this module only
+class _NotEnrolled(Exception):
     def __init__(self, course: Course) -> None:
         self.course = course
 

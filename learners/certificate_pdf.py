@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 from django.utils import formats, timezone
@@ -52,7 +53,7 @@ _LATIN_FALLBACKS = {
     "đ": "d",
     "Ħ": "H",
     "ħ": "h",
-    "ı": "i",
+    "\u0131": "i",  # dotless i
     "Ŧ": "T",
     "ŧ": "t",
     "Ŋ": "N",
@@ -142,8 +143,8 @@ def render_certificate_pdf(
 
 
 def core_font_text(text: str) -> str:
-    """`text` as the PDF core fonts can print it (Windows-1252): "Zoë O’Brien-Łukasz" becomes
-    "Zoë O’Brien-Lukasz". Never raises; "?" marks a character with no Latin form."""
+    """`text` as the PDF core fonts can print it (Windows-1252): "Zoë O'Brien-Łukasz" becomes
+    "Zoë O'Brien-Lukasz". Never raises; "?" marks a character with no Latin form."""
     return fit_text(text, _in_core_encoding)
 
 
@@ -194,9 +195,12 @@ def _choose_font(
             regular_font = pdf.fonts[UNICODE_FAMILY]
             bold_font = pdf.fonts[f"{UNICODE_FAMILY}B"]
             assert isinstance(regular_font, TTFFont) and isinstance(bold_font, TTFFont)
-            glyphs = regular_font.cmap.keys() & bold_font.cmap.keys()
-            return UNICODE_FAMILY, lambda char: ord(char) in glyphs
+            return UNICODE_FAMILY, _has_glyph(regular_font.cmap.keys() & bold_font.cmap.keys())
     return CORE_FAMILY, _in_core_encoding
+
+
+def _has_glyph(codepoints: AbstractSet[int]) -> Callable[[str], bool]:
+    return lambda char: ord(char) in codepoints
 
 
 def _frame(pdf: FPDF) -> None:

@@ -259,7 +259,9 @@ class Enrolment(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments"
     )
-    course = models.ForeignKey("courses.Course", on_delete=models.CASCADE, related_name="enrolments")
+    course = models.ForeignKey(
+        "courses.Course", on_delete=models.CASCADE, related_name="enrolments"
+    )
     path = models.ForeignKey(
         "courses.LearningPath",
         on_delete=models.SET_NULL,
@@ -298,7 +300,9 @@ class LessonProgress(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["enrolment", "lesson_key"], name="lessonprogress_unique"),
+            models.UniqueConstraint(
+                fields=["enrolment", "lesson_key"], name="lessonprogress_unique"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,8 +1,8 @@
 """Enrolling, opening and completing lessons, and issuing certificates.
 
-Progress is stored against lesson keys (stable across course versions). `Enrolment.completed_lessons`
-is a count of completed lessons that exist in the live version, refreshed whenever progress or the
-live version changes, so list pages never count per row.
+Progress is stored against lesson keys (stable across course versions).
+`Enrolment.completed_lessons` is a count of completed lessons that exist in the live version,
+refreshed whenever progress or the live version changes, so list pages never count per row.
 """
 
 from __future__ import annotations
@@ -57,11 +57,15 @@ def lesson_open(*, enrolment: Enrolment, lesson_key: UUID) -> LessonProgress:
     """Record that the learner is on this lesson: it becomes where they resume."""
     now = timezone.now()
     progress, created = LessonProgress.objects.get_or_create(
-        enrolment=enrolment, lesson_key=lesson_key, defaults={"first_opened_at": now, "last_opened_at": now}
+        enrolment=enrolment,
+        lesson_key=lesson_key,
+        defaults={"first_opened_at": now, "last_opened_at": now},
     )
     if not created:
         LessonProgress.objects.filter(pk=progress.pk).update(last_opened_at=now)
-    Enrolment.objects.filter(pk=enrolment.pk).update(last_lesson_key=lesson_key, last_activity_at=now)
+    Enrolment.objects.filter(pk=enrolment.pk).update(
+        last_lesson_key=lesson_key, last_activity_at=now
+    )
     enrolment.last_lesson_key, enrolment.last_activity_at = lesson_key, now
     return progress
 
@@ -123,7 +127,9 @@ def certificate_issue(*, enrolment: Enrolment, course: Course | None = None) -> 
     enrolment that is not complete."""
     if enrolment.completed_at is None:
         raise ValidationError(_("The course isn't finished yet."))
-    course = course or Course.objects.select_related("published_version").get(pk=enrolment.course_id)
+    course = course or Course.objects.select_related("published_version").get(
+        pk=enrolment.course_id
+    )
     user = User.objects.get(pk=enrolment.user_id)
     title = course.published_version.title if course.published_version else course.slug
     certificate, _created = Certificate.objects.get_or_create(

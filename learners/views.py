@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.http import AuthedRequest, HtmxRequest
-
 from courses import selectors
 from courses.models import LearningPath
 
@@ -63,7 +62,10 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         "first_visit": not any(e.last_activity_at for e in enrolments),
         "starter_path": None
         if enrolments
-        else LearningPath.objects.published().filter(self_enrol=True).order_by("created_at").first(),
+        else LearningPath.objects.published()
+        .filter(self_enrol=True)
+        .order_by("created_at")
+        .first(),
     }
     if admin:
         context["org"] = {

@@ -16,7 +16,9 @@ def png_bytes(size=(4, 4)) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize(("persona", "status"), [("learner", 404), ("manager", 404), ("admin", 200)])
+@pytest.mark.parametrize(
+    ("persona", "status"), [("learner", 404), ("manager", 404), ("admin", 200)]
+)
 def test_only_training_admins_author(client, request, persona, status, learner, manager, admin):
     course = build_course()
     lesson = course.published_version.lessons.first()
@@ -47,7 +49,8 @@ def test_learner_cannot_post_changes(client, learner):
 def test_create_course_then_module_then_lesson_then_publish(client, admin):
     client.force_login(admin)
     response = client.post(
-        reverse("author_course_new"), {"title": "Phone manner", "summary": "Calls.", "self_enrol": "on"}
+        reverse("author_course_new"),
+        {"title": "Phone manner", "summary": "Calls.", "self_enrol": "on"},
     )
     course = Course.objects.get(slug="phone-manner")
     assert response.url == reverse("author_course", args=[course.pk])
@@ -55,7 +58,11 @@ def test_create_course_then_module_then_lesson_then_publish(client, admin):
     module = course.versions.get().modules.get()
     client.post(
         reverse("author_lesson_new", args=[module.pk]),
-        {"title": "The first ring", "minutes": "4", "body_markdown": "Pick up by the **third** ring."},
+        {
+            "title": "The first ring",
+            "minutes": "4",
+            "body_markdown": "Pick up by the **third** ring.",
+        },
     )
     lesson = Lesson.objects.get(title="The first ring")
     assert "<strong>third</strong>" in lesson.body_html
@@ -71,7 +78,12 @@ def test_lesson_errors_keep_everything_typed(client, admin):
     typed = "A long lesson the author must not lose.\n\n- one\n- two"
     response = client.post(
         reverse("author_lesson_new", args=[module.pk]),
-        {"title": "", "minutes": "0", "video_url": "https://evil.example/x", "body_markdown": typed},
+        {
+            "title": "",
+            "minutes": "0",
+            "video_url": "https://evil.example/x",
+            "body_markdown": typed,
+        },
     )
     html = response.content.decode()
     assert response.status_code == 400
@@ -102,7 +114,9 @@ def test_markdown_preview_renders_on_the_server_and_sanitises(client, admin, lea
     html = response.content.decode()
     assert "<strong>bold</strong>" in html and "<script" not in html
     client.force_login(learner)
-    assert client.post(reverse("author_markdown_preview"), {"body_markdown": "x"}).status_code == 404
+    assert (
+        client.post(reverse("author_markdown_preview"), {"body_markdown": "x"}).status_code == 404
+    )
 
 
 def test_editing_a_live_course_needs_a_draft_first(client, admin):
@@ -162,7 +176,9 @@ def test_image_upload_accepts_real_images_only(client, admin, settings, tmp_path
     mislabelled = SimpleUploadedFile("photo.gif", png_bytes(), content_type="image/gif")
     response = client.post(url, {"image-image": mislabelled, "image-alt_text": "x"})
     assert "is a PNG" in " ".join(response.context["image_form"].errors["image"])
-    big = SimpleUploadedFile("big.png", png_bytes() + b"0" * (5 * 1024 * 1024), content_type="image/png")
+    big = SimpleUploadedFile(
+        "big.png", png_bytes() + b"0" * (5 * 1024 * 1024), content_type="image/png"
+    )
     response = client.post(url, {"image-image": big, "image-alt_text": "x"})
     assert "over 5 MB" in " ".join(response.context["image_form"].errors["image"])
     assert CourseImage.objects.count() == 0

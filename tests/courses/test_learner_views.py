@@ -26,8 +26,12 @@ def test_catalog_lists_live_courses_only(client, learner):
     assert "Secret draft" not in html
 
 
-@pytest.mark.parametrize(("persona", "status"), [("learner", 404), ("manager", 404), ("admin", 404)])
-def test_draft_course_pages_are_404_for_everyone(client, request, persona, status, learner, manager, admin):
+@pytest.mark.parametrize(
+    ("persona", "status"), [("learner", 404), ("manager", 404), ("admin", 404)]
+)
+def test_draft_course_pages_are_404_for_everyone(
+    client, request, persona, status, learner, manager, admin
+):
     course = build_course(slug="draft", publish=False)
     client.force_login(request.getfixturevalue(persona))
     assert client.get(reverse("course_detail", args=["draft"])).status_code == status
@@ -58,9 +62,10 @@ def test_starting_a_course_opens_its_first_lesson(client, learner):
 def test_course_that_is_not_open_cannot_be_self_started(client, learner):
     course = build_course(self_enrol=False)
     client.force_login(learner)
-    assert "Your manager assigns this course" in client.get(
-        reverse("course_detail", args=[course.slug])
-    ).content.decode()
+    assert (
+        "Your manager assigns this course"
+        in client.get(reverse("course_detail", args=[course.slug])).content.decode()
+    )
     assert client.post(reverse("course_enrol", args=[course.slug])).status_code == 403
     assert not Enrolment.objects.exists()
 
@@ -138,7 +143,9 @@ def test_prerequisite_in_a_path_blocks_the_next_course(client, learner):
 
 def test_first_visit_offers_the_starter_path_in_one_click(client, learner):
     course = build_course(slug="one")
-    path = services.path_create(slug="essentials", title="Essentials", courses=[course], self_enrol=True)
+    path = services.path_create(
+        slug="essentials", title="Essentials", courses=[course], self_enrol=True
+    )
     path.is_published = True
     path.save()
     client.force_login(learner)
@@ -175,7 +182,9 @@ def test_lesson_page_query_count_is_fixed(client, learner, django_assert_num_que
 
 
 @pytest.mark.parametrize("size", [1, 8])
-def test_dashboard_query_count_with_courses_is_fixed(client, learner, django_assert_num_queries, size):
+def test_dashboard_query_count_with_courses_is_fixed(
+    client, learner, django_assert_num_queries, size
+):
     for n in range(size):
         course = build_course(slug=f"c{n}", modules=2, lessons=2)
         enrolment = progress.enrolment_create(user=learner, course=course)

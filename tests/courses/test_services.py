@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db
 
 
 def lesson_keys(version):
-    return list(version.lessons.order_by("module__position", "position").values_list("key", flat=True))
+    return list(
+        version.lessons.order_by("module__position", "position").values_list("key", flat=True)
+    )
 
 
 def test_new_course_starts_as_an_invisible_draft(admin):
@@ -75,7 +77,7 @@ def test_editing_a_live_course_works_on_a_copy_with_the_same_keys():
 def test_progress_survives_a_republish(learner):
     course = build_course(modules=1, lessons=3)
     enrolment = progress.enrolment_create(user=learner, course=course)
-    first, second, third = lesson_keys(course.published_version)
+    first, _second, third = lesson_keys(course.published_version)
     progress.lesson_complete(enrolment=enrolment, lesson_key=first)
     draft = services.course_draft(course=course, user=None)
     # The author reorders and edits; the learner's finished lesson stays finished.
@@ -89,7 +91,9 @@ def test_progress_survives_a_republish(learner):
     assert enrolment.completed_at is None
 
 
-def test_removing_the_last_unfinished_lesson_completes_people_on_republish(learner, django_capture_on_commit_callbacks):
+def test_removing_the_last_unfinished_lesson_completes_people_on_republish(
+    learner, django_capture_on_commit_callbacks
+):
     course = build_course(modules=1, lessons=2)
     enrolment = progress.enrolment_create(user=learner, course=course)
     first, second = lesson_keys(course.published_version)
@@ -106,7 +110,7 @@ def test_removing_the_last_unfinished_lesson_completes_people_on_republish(learn
 def test_move_swaps_neighbours_and_stops_at_the_ends():
     course = build_course(publish=False, modules=2, lessons=3)
     draft = course.versions.get()
-    module_one, module_two = draft.modules.order_by("position")
+    module_one, _module_two = draft.modules.order_by("position")
     assert services.item_move(item=module_one, direction="up") is False
     assert services.item_move(item=module_one, direction="down") is True
     assert list(draft.modules.order_by("position").values_list("title", flat=True)) == [
@@ -129,7 +133,9 @@ def test_lesson_validation_names_the_field():
     course = build_course(publish=False, modules=1, lessons=0)
     module = course.versions.get().modules.get()
     with pytest.raises(ValidationError) as exc:
-        services.lesson_create(module=module, title=" ", minutes=0, video_url="https://evil.example/v")
+        services.lesson_create(
+            module=module, title=" ", minutes=0, video_url="https://evil.example/v"
+        )
     assert set(exc.value.message_dict) == {"title", "minutes", "video_url"}
     assert Lesson.objects.count() == 0
 

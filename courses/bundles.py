@@ -847,7 +847,7 @@ def _store_images(
     return urls
 
 
-def _fill_draft(draft: CourseVersion, data: BundleData, wanted: _Snapshot) -> None:
+def _fill_draft(draft: CourseVersion, wanted: _Snapshot) -> None:
     """Make the draft hold exactly `wanted`: update, create, move and delete by key."""
     title, summary, modules_wanted = wanted
     if (draft.title, draft.summary) != (title, summary):
@@ -974,7 +974,7 @@ def _import(data: BundleData, user: User | None, saved: list[FieldFile]) -> Impo
         return ImportResult(course=course, changed=settings_changed)
     try:
         draft = services.course_draft(course=course, user=user)
-        _fill_draft(draft, data, wanted)
+        _fill_draft(draft, wanted)
         services.course_publish(course=course)
     except ValidationError as exc:
         raise BundleError(
@@ -1052,9 +1052,21 @@ def _export_images(markdown: str, media: dict[str, str], copies: dict[str, bytes
             while name in copies:
                 name = f"x{name}"
             media[stored_name], copies[name] = name, content
-        start, end = match.span("url")
+        alt = match.group("alt")
+        if not alt.strip():
+            # A bundle's images need a description; the upload form made the author write one.
+            image = CourseImage.objects.filter(image=stored_name).first()
+            alt = re.sub(r"[\[\]]", "", image.alt_text) if image else alt
         offset, text = match.start(), match.group(0)
-        return text[: start - offset] + f"media/{media[stored_name]}" + text[end - offset :]
+        alt_start, alt_end = (i - offset for i in match.span("alt"))
+        url_start, url_end = (i - offset for i in match.span("url"))
+        return (
+            text[:alt_start]
+            + alt
+            + text[alt_end:url_start]
+            + f"media/{media[stored_name]}"
+            + text[url_end:]
+        )
 
     return _IMAGE.sub(replace, markdown)
 

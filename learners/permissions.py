@@ -13,7 +13,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import Invitation, Membership, Team, User
+from .models import Certificate, Invitation, Membership, Team, User
 
 AnyUser: TypeAlias = User | AnonymousUser
 
@@ -146,9 +146,6 @@ def get_invitation_for(user: AnyUser, pk: int) -> Invitation:
 
 
 # --- Certificates -------------------------------------------------------------------------------
-# Imported here, not above, because this block was appended while others were editing the top of
-# the file; fold it into the import at the top when convenient.
-from .models import Certificate  # noqa: E402
 
 
 def certificates_visible_to(user: AnyUser) -> QuerySet[Certificate]:

@@ -137,7 +137,7 @@ def certificate_issue(*, enrolment: Enrolment, course: Course | None = None) -> 
         defaults={
             "user": user,
             "course": course,
-            "learner_name": user.full_name or user.email,
+            "learner_name": user.display_name,
             "course_title": title,
             "issued_at": enrolment.completed_at,
         },

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
@@ -525,6 +526,26 @@ def test_export_then_import_into_an_empty_database_reproduces_the_course(tmp_pat
     assert len(list((folder / "media").iterdir())) == 1
     assert snapshot(again) == before
     assert before["modules"][1][3][1][1] == "Added online"
+
+
+def test_export_of_a_course_written_in_the_browser_gives_images_their_description(tmp_path, admin):
+    course = services.course_create(title="Written online", slug="online", created_by=admin)
+    image = CourseImage(course=course, alt_text="A calm face", uploaded_by=admin)
+    image.image.save("calm.png", ContentFile(png_bytes()), save=True)
+    draft = services.course_draft(course=course, user=admin)
+    module = services.module_create(version=draft, title="Only module")
+    services.lesson_create(
+        module=module, title="Only lesson", body_markdown=f"Look:\r\n\r\n![]({image.image.url})"
+    )
+    services.course_publish(course=course)
+
+    folder = export_course(course, tmp_path)
+
+    [lesson_file] = (folder / "lessons").iterdir()
+    media_name = Path(image.image.name).name
+    assert lesson_file.read_bytes() == f"Look:\r\n\r\n![A calm face](media/{media_name})".encode()
+    assert (folder / "media" / media_name).read_bytes() == png_bytes()
+    assert read_bundle(folder).modules[0].lessons[0].images[0].alt == "A calm face"
 
 
 def test_export_refuses_to_overwrite_unless_asked(tmp_path, admin):

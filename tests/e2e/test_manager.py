@@ -103,7 +103,7 @@ def test_manager_pages_are_accessible(
         pytest.xfail(TABLE_WRAP_XFAIL)
 
 
-def _invitation_link(message: Any, base_url: str) -> str:
+def _invitation_link(message: mail.EmailMessage, base_url: str) -> str:
     match = re.search(r"^(\S+/invite/\S+/)$", message.body, re.MULTILINE)
     assert match, f"no invitation link in the email body:\n{message.body}"
     link = match.group(1)
@@ -125,7 +125,8 @@ def test_manager_invites_a_new_hire_who_accepts_on_their_phone(
     page = desktop_page
     downtown = Team.objects.get(name="Downtown Store")
     sign_in(page, MANAGER)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_role("link", name="People", exact=True).click()
     page.get_by_role("button", name="Invite someone").click()
     expect(page).to_have_url(f"{live_server.url}/people/invite/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Invite a new hire")
@@ -155,6 +156,7 @@ def test_manager_invites_a_new_hire_who_accepts_on_their_phone(
         message.body
     )
     link = _invitation_link(message, live_server.url)
+    assert isinstance(message, mail.EmailMultiAlternatives)
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
     assert f'href="{link}"' in html

@@ -341,11 +341,6 @@ def test_certificates_visible_to(
     assert visible(learner) == set()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="progress.certificate_issue copies the email when a person has no full name; the "
-    "public verification page then shows it. Fix: use user.display_name there.",
-)
 def test_a_person_without_a_name_is_not_shown_by_email(client, learner, course):
     learner.full_name = ""
     learner.save()

@@ -31,6 +31,7 @@ run: $(VENV)/.run-deps
 	@mkdir -p .data
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py seed_demo
+	$(PY) manage.py load_curriculum
 	@echo
 	@echo "  Open http://127.0.0.1:8000 and sign in with one of the accounts above."
 	@echo "  Web server, Celery worker and beat are starting. Press Ctrl-C to stop them all."

@@ -103,7 +103,11 @@ def video_embed_url(url: str) -> str | None:
     elif host == "youtu.be":
         video_id = parts.path.lstrip("/")
     if video_id is not None:
-        return f"https://www.youtube-nocookie.com/embed/{video_id}" if _YOUTUBE_ID.match(video_id) else None
+        return (
+            f"https://www.youtube-nocookie.com/embed/{video_id}"
+            if _YOUTUBE_ID.match(video_id)
+            else None
+        )
     if host == "vimeo.com":
         vimeo_id = parts.path.strip("/")
         return f"https://player.vimeo.com/video/{vimeo_id}" if _VIMEO_ID.match(vimeo_id) else None

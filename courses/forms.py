@@ -15,6 +15,8 @@ IMAGE_FORMATS = {"PNG": {"png"}, "JPEG": {"jpg", "jpeg"}, "WEBP": {"webp"}, "GIF
 
 
 class CourseForm(forms.Form):
+    label_suffix = ""
+
     title = forms.CharField(label=_("Title"), max_length=160)
     summary = forms.CharField(
         label=_("Summary"),
@@ -43,6 +45,8 @@ class CourseForm(forms.Form):
 
 
 class ModuleForm(forms.Form):
+    label_suffix = ""
+
     title = forms.CharField(label=_("Module title"), max_length=160)
     summary = forms.CharField(
         label=_("Summary"), required=False, max_length=600, widget=forms.Textarea(attrs={"rows": 2})
@@ -50,6 +54,8 @@ class ModuleForm(forms.Form):
 
 
 class LessonForm(forms.Form):
+    label_suffix = ""
+
     title = forms.CharField(label=_("Lesson title"), max_length=160)
     minutes = forms.IntegerField(
         label=_("Estimated minutes"), min_value=1, max_value=240, initial=5
@@ -72,6 +78,8 @@ class LessonForm(forms.Form):
 
 
 class ImageUploadForm(forms.Form):
+    label_suffix = ""
+
     image = forms.FileField(
         label=_("Image (PNG, JPEG, WebP or GIF, up to 5 MB)"),
         widget=forms.ClearableFileInput(

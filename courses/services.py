@@ -38,7 +38,11 @@ def course_create(
     with transaction.atomic():
         course = Course.objects.create(slug=slug, self_enrol=self_enrol)
         CourseVersion.objects.create(
-            course=course, number=1, title=title.strip(), summary=summary.strip(), created_by=created_by
+            course=course,
+            number=1,
+            title=title.strip(),
+            summary=summary.strip(),
+            created_by=created_by,
         )
     return course
 

@@ -15,6 +15,8 @@ class TeamChoiceField(forms.ModelChoiceField):
 
 
 class InvitationForm(forms.Form):
+    label_suffix = ""
+
     email = forms.EmailField(
         label=_("Email address"),
         help_text=_("We send the invitation link here. It works once and for 7 days."),
@@ -36,6 +38,8 @@ class InvitationForm(forms.Form):
 
 
 class AcceptInvitationForm(forms.Form):
+    label_suffix = ""
+
     full_name = forms.CharField(
         label=_("Your name"),
         max_length=150,
@@ -63,6 +67,8 @@ class AcceptInvitationForm(forms.Form):
 
 
 class TeamForm(forms.Form):
+    label_suffix = ""
+
     name = forms.CharField(label=_("Team name"), max_length=120)
     parent = TeamChoiceField(
         queryset=Team.objects.none(),
@@ -78,6 +84,8 @@ class TeamForm(forms.Form):
 
 
 class AddMemberForm(forms.Form):
+    label_suffix = ""
+
     email = forms.EmailField(
         label=_("Email address of someone who already has an account"),
     )

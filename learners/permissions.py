@@ -55,7 +55,9 @@ def teams_visible_to(user: AnyUser) -> QuerySet[Team]:
     if is_training_admin(user):
         return Team.objects.all()
     managed_ids = teams_managed_by(user).values("pk")
-    return Team.objects.filter(Q(pk__in=managed_ids) | Q(memberships__user=user)).distinct()
+    # Subqueries, not a join: a join on memberships would leak into callers' Count() annotations.
+    member_of = Membership.objects.filter(user=user).values("team")
+    return Team.objects.filter(Q(pk__in=managed_ids) | Q(pk__in=member_of))
 
 
 def people_visible_to(user: AnyUser) -> QuerySet[User]:

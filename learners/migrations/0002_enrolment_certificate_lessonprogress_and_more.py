@@ -8,70 +8,155 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('courses', '0001_initial'),
-        ('learners', '0001_initial'),
+        ("courses", "0001_initial"),
+        ("learners", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Enrolment',
+            name="Enrolment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('self', 'Chose it'), ('path', 'Part of a learning path'), ('assigned', 'Assigned')], default='self', max_length=12)),
-                ('enrolled_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('due_at', models.DateTimeField(blank=True, null=True)),
-                ('last_lesson_key', models.UUIDField(blank=True, null=True)),
-                ('last_activity_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_lessons', models.PositiveIntegerField(default=0)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrolments', to='courses.course')),
-                ('path', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='enrolments', to='courses.learningpath')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrolments', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("self", "Chose it"),
+                            ("path", "Part of a learning path"),
+                            ("assigned", "Assigned"),
+                        ],
+                        default="self",
+                        max_length=12,
+                    ),
+                ),
+                ("enrolled_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("due_at", models.DateTimeField(blank=True, null=True)),
+                ("last_lesson_key", models.UUIDField(blank=True, null=True)),
+                ("last_activity_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_lessons", models.PositiveIntegerField(default=0)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enrolments",
+                        to="courses.course",
+                    ),
+                ),
+                (
+                    "path",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="enrolments",
+                        to="courses.learningpath",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enrolments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-last_activity_at', '-enrolled_at'],
+                "ordering": ["-last_activity_at", "-enrolled_at"],
             },
         ),
         migrations.CreateModel(
-            name='Certificate',
+            name="Certificate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(default=learners.models._certificate_code, max_length=16, unique=True)),
-                ('learner_name', models.CharField(max_length=150)),
-                ('course_title', models.CharField(max_length=160)),
-                ('issued_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='certificates', to='courses.course')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='certificates', to=settings.AUTH_USER_MODEL)),
-                ('enrolment', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='certificate', to='learners.enrolment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        default=learners.models._certificate_code, max_length=16, unique=True
+                    ),
+                ),
+                ("learner_name", models.CharField(max_length=150)),
+                ("course_title", models.CharField(max_length=160)),
+                ("issued_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="certificates",
+                        to="courses.course",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="certificates",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "enrolment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="certificate",
+                        to="learners.enrolment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-issued_at'],
+                "ordering": ["-issued_at"],
             },
         ),
         migrations.CreateModel(
-            name='LessonProgress',
+            name="LessonProgress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('lesson_key', models.UUIDField()),
-                ('first_opened_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('last_opened_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('seconds_spent', models.PositiveIntegerField(default=0)),
-                ('enrolment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lessons', to='learners.enrolment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("lesson_key", models.UUIDField()),
+                ("first_opened_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("last_opened_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("seconds_spent", models.PositiveIntegerField(default=0)),
+                (
+                    "enrolment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lessons",
+                        to="learners.enrolment",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='enrolment',
-            index=models.Index(fields=['user', 'completed_at'], name='learners_en_user_id_2bc7ba_idx'),
+            model_name="enrolment",
+            index=models.Index(
+                fields=["user", "completed_at"], name="learners_en_user_id_2bc7ba_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrolment',
-            constraint=models.UniqueConstraint(fields=('user', 'course'), name='enrolment_unique'),
+            model_name="enrolment",
+            constraint=models.UniqueConstraint(fields=("user", "course"), name="enrolment_unique"),
         ),
         migrations.AddConstraint(
-            model_name='lessonprogress',
-            constraint=models.UniqueConstraint(fields=('enrolment', 'lesson_key'), name='lessonprogress_unique'),
+            model_name="lessonprogress",
+            constraint=models.UniqueConstraint(
+                fields=("enrolment", "lesson_key"), name="lessonprogress_unique"
+            ),
         ),
     ]

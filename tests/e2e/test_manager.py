@@ -23,16 +23,6 @@ NEW_HIRE = "sam.newhire@example.com"
 NEW_PASSWORD = "Sunny-Counter-2026!"
 
 
-# APP BUG (serious, axe "scrollable-region-focusable", WCAG 2.1.1): on a phone the people table
-# scrolls sideways inside <div class="table-wrap">, which keyboard users cannot focus to scroll.
-# Fix in templates/learners/_people_table.html (and the invitations table in people.html):
-# <div class="table-wrap" role="region" aria-label="People" tabindex="0">. Remove the xfail then.
-TABLE_WRAP_XFAIL = (
-    "app bug: .table-wrap scroll region is not keyboard-focusable "
-    "(templates/learners/_people_table.html; add tabindex=0 role=region aria-label)"
-)
-
-
 def test_manager_pages_are_accessible(
     page: Page,
     live_server: LiveServer,
@@ -85,7 +75,6 @@ def test_manager_pages_are_accessible(
     fits_width(page)
     screenshot(page, "team")
 
-    # People last: on a phone it ends in an xfail (see TABLE_WRAP_XFAIL).
     nav.get_by_role("link", name="People", exact=True).click()
     expect(page).to_have_url(f"{live_server.url}/people/")
     expect(page.get_by_role("heading", level=1)).to_have_text("People")
@@ -98,9 +87,7 @@ def test_manager_pages_are_accessible(
     expect(page.get_by_role("button", name="Invite someone")).to_be_visible()
     fits_width(page)
     screenshot(page)
-    violations = axe(page, ignore={"scrollable-region-focusable"})
-    if any(v["id"] == "scrollable-region-focusable" for v in violations):
-        pytest.xfail(TABLE_WRAP_XFAIL)
+    axe(page)
 
 
 def _invitation_link(message: mail.EmailMessage, base_url: str) -> str:

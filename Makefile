@@ -36,7 +36,7 @@ run: $(VENV)/.run-deps
 	@echo "  Open http://127.0.0.1:8000 and sign in with one of the accounts above."
 	@echo "  Web server, Celery worker and beat are starting. Press Ctrl-C to stop them all."
 	@echo
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(PY) scripts/run_dev.py Procfile.dev
 
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check .

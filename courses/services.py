@@ -3,6 +3,7 @@ it what learners see."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -96,13 +97,18 @@ def course_settings_update(*, course: Course, slug: str, self_enrol: bool) -> Co
     return course
 
 
-def module_create(*, version: CourseVersion, title: str, summary: str = "") -> Module:
+def module_create(
+    *, version: CourseVersion, title: str, summary: str = "", key: uuid.UUID | None = None
+) -> Module:
+    """Add a module at the end of the draft. `key` keeps an identity from elsewhere (a bundle);
+    a new one is made when it is None."""
     _require_draft(version)
     if not title.strip():
         raise ValidationError({"title": _("Give the module a title.")})
     last = version.modules.aggregate(m=Max("position"))["m"]
     return Module.objects.create(
         version=version,
+        key=key or uuid.uuid4(),
         title=title.strip(),
         summary=summary.strip(),
         position=0 if last is None else last + 1,
@@ -144,14 +150,17 @@ def lesson_create(
     body_markdown: str = "",
     minutes: int = 5,
     video_url: str = "",
+    key: uuid.UUID | None = None,
 ) -> Lesson:
-    """Add a lesson at the end of `module`, with its HTML rendered and sanitised now."""
+    """Add a lesson at the end of `module`, with its HTML rendered and sanitised now. `key`
+    keeps an identity from elsewhere (a bundle); a new one is made when it is None."""
     _require_draft(module.version)
     _clean_lesson(title, minutes, video_url)
     last = module.lessons.aggregate(m=Max("position"))["m"]
     return Lesson.objects.create(
         version=module.version,
         module=module,
+        key=key or uuid.uuid4(),
         title=title.strip(),
         body_markdown=body_markdown,
         body_html=render_markdown(body_markdown),
@@ -267,13 +276,24 @@ def course_republish(*, course: Course) -> Course:
 
 
 def path_create(
-    *, slug: str, title: str, summary: str = "", courses: list[Course], self_enrol: bool = False
+    *,
+    slug: str,
+    title: str,
+    courses: list[Course],
+    summary: str = "",
+    self_enrol: bool = False,
+    is_published: bool = False,
 ) -> LearningPath:
     """Create or refresh a learning path so it holds exactly `courses`, in that order."""
     with transaction.atomic():
         path, _created = LearningPath.objects.update_or_create(
             slug=slug,
-            defaults={"title": title, "summary": summary, "self_enrol": self_enrol},
+            defaults={
+                "title": title,
+                "summary": summary,
+                "self_enrol": self_enrol,
+                "is_published": is_published,
+            },
         )
         path.steps.exclude(course__in=courses).delete()
         for position, course in enumerate(courses):

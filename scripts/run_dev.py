@@ -61,7 +61,7 @@ def main() -> int:
 
     children: list[tuple[str, subprocess.Popen[str]]] = []
     for index, (name, argv) in enumerate(entries):
-        child = subprocess.Popen(
+        child = subprocess.Popen(  # noqa: S603 - commands come from our own Procfile
             argv,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -141,6 +141,26 @@ class AcceptedAnswer(models.Model):
         return self.text
 
 
+def _question_image_path(instance: QuestionImage, filename: str) -> str:
+    extension = filename.rsplit(".", 1)[-1].lower()
+    return f"question-images/{instance.bank_id}/{uuid.uuid4().hex}.{extension}"
+
+
+class QuestionImage(models.Model):
+    """An image used in a question's text, e.g. one embedded in an imported Moodle XML file."""
+
+    bank = models.ForeignKey(QuestionBank, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(upload_to=_question_image_path)
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 # --- Quizzes and attempts --------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("learners.urls")),
     path("", include("courses.urls")),
+    path("", include("assessments.urls")),
 ]
 
 if settings.DEBUG:

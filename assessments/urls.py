@@ -1,0 +1,7 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("assessments.quiz_urls")),
+    path("", include("assessments.scenarios.urls")),
+    path("", include("assessments.interchange.urls")),
+]

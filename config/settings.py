@@ -276,6 +276,10 @@ CELERY_TIMEZONE = "UTC"
 # Installed into django-celery-beat's tables when beat starts; admins see and edit them in the
 # admin under "Periodic tasks".
 CELERY_BEAT_SCHEDULE = {
+    "close-overdue-quiz-attempts": {
+        "task": "assessments.tasks.close_overdue_attempts",
+        "schedule": 60,
+    },
     "clear-expired-sessions": {
         "task": "learners.tasks.clear_expired_sessions",
         "schedule": 60 * 60 * 24,

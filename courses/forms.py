@@ -5,13 +5,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, UnidentifiedImageError
 
 from .content import VIDEO_HOSTS_HELP
-
-MAX_IMAGE_BYTES = 5 * 1024 * 1024
-# Pillow's format name -> the extensions we accept for it.
-IMAGE_FORMATS = {"PNG": {"png"}, "JPEG": {"jpg", "jpeg"}, "WEBP": {"webp"}, "GIF": {"gif"}}
+from .images import IMAGE_ACCEPT, ImageRejected, check_image
 
 
 class CourseForm(forms.Form):
@@ -82,35 +78,17 @@ class ImageUploadForm(forms.Form):
 
     image = forms.FileField(
         label=_("Image (PNG, JPEG, WebP or GIF, up to 5 MB)"),
-        widget=forms.ClearableFileInput(
-            attrs={"accept": "image/png,image/jpeg,image/webp,image/gif"}
-        ),
+        widget=forms.ClearableFileInput(attrs={"accept": IMAGE_ACCEPT}),
     )
     alt_text = forms.CharField(
         label=_("Describe the image for people who can't see it"), max_length=200
     )
 
     def clean_image(self) -> UploadedFile:
+        """The upload, when it is a PNG, JPEG, WebP or GIF of at most 5 MB whose name's
+        extension matches its content; the file is left at its start for saving."""
         upload: UploadedFile = self.cleaned_data["image"]
-        if upload.size is not None and upload.size > MAX_IMAGE_BYTES:
-            raise ValidationError(_("This file is over 5 MB. Make it smaller and try again."))
-        extension = (upload.name or "").rsplit(".", 1)[-1].lower()
-        try:
-            with Image.open(upload) as picture:
-                kind = picture.format or ""
-                picture.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-            raise ValidationError(_("This file isn't a picture we can use.")) from exc
-        finally:
-            upload.seek(0)
-        if kind not in IMAGE_FORMATS:
-            raise ValidationError(_("Use a PNG, JPEG, WebP or GIF image."))
-        if extension not in IMAGE_FORMATS[kind]:
-            raise ValidationError(
-                _(
-                    "The file name says .%(ext)s but the file is a %(kind)s. "
-                    "Rename it and try again."
-                )
-                % {"ext": extension, "kind": kind}
-            )
+        checked = check_image(upload, name=upload.name or "")
+        if isinstance(checked, ImageRejected):
+            raise ValidationError(checked.message, code=checked.problem.value)
         return upload

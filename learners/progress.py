@@ -99,7 +99,8 @@ def lesson_complete(*, enrolment: Enrolment, lesson_key: UUID) -> Enrolment:
 
 def enrolment_refresh(*, enrolment: Enrolment) -> Enrolment:
     """Recount completed live lessons; complete the course and issue a certificate when every
-    live lesson is done. A completed enrolment stays completed. Three or four queries."""
+    live lesson is done and its required quizzes are passed and practice conversations finished.
+    A completed enrolment stays completed. Three to six queries."""
     course = Course.objects.select_related("published_version").get(pk=enrolment.course_id)
     if course.published_version is None:
         return enrolment
@@ -111,7 +112,12 @@ def enrolment_refresh(*, enrolment: Enrolment) -> Enrolment:
     ).count()
     Enrolment.objects.filter(pk=enrolment.pk).update(completed_lessons=done)
     enrolment.completed_lessons = done
-    if live_keys and done >= len(live_keys) and enrolment.completed_at is None:
+    if (
+        live_keys
+        and done >= len(live_keys)
+        and enrolment.completed_at is None
+        and _assessments_done(enrolment)
+    ):
         now = timezone.now()
         claimed = Enrolment.objects.filter(pk=enrolment.pk, completed_at__isnull=True).update(
             completed_at=now
@@ -120,6 +126,13 @@ def enrolment_refresh(*, enrolment: Enrolment) -> Enrolment:
             enrolment.completed_at = now
             certificate_issue(enrolment=enrolment, course=course)
     return enrolment
+
+
+def _assessments_done(enrolment: Enrolment) -> bool:
+    from assessments.completion import open_requirements
+
+    quizzes, scenarios = open_requirements(user_id=enrolment.user_id, course_id=enrolment.course_id)
+    return not quizzes and not scenarios
 
 
 def certificate_issue(*, enrolment: Enrolment, course: Course | None = None) -> Certificate:

@@ -1,0 +1,63 @@
+"""Course bundles: a course as a folder of files (or a .zip of that folder), in and out.
+
+A bundle is `course.yaml` (the manifest), `lessons/*.md` (lesson bodies) and optional
+`media/*` (images the lessons show). docs/course-bundle-format.md describes the format for
+authors. This package has four entry points:
+
+- `read_bundle` parses and validates a bundle without touching the database. It reports every
+  problem it finds at once (`BundleError.problems`), each with the file and line to fix.
+- `import_bundle` makes a course match a bundle and publishes it, in one transaction. Modules and
+  lessons are matched by key, so learners' progress (recorded against lesson keys) survives.
+  Importing the same bundle again changes nothing.
+- `export_course` writes a course's live version back out as a bundle, keys and images included.
+- `load_path` imports a learning path file and every course folder it lists.
+
+Modules: `files` (reading a folder or zip safely), `yaml_fields` (YAML with line numbers, field
+checks), `manifest` (what a bundle holds, `read_bundle`), `importing`, `exporting`, `paths`
+(learning path files) and `problems`.
+
+The limits below are set here and nowhere else; `read_bundle` looks them up on this package each
+time it runs, so the upload form and the reader always agree.
+"""
+
+from __future__ import annotations
+
+from ..images import MAX_IMAGE_BYTES
+from .exporting import export_course, export_course_zip
+from .importing import ImportResult, import_bundle, import_bundle_result
+from .manifest import (
+    FORMAT_VERSION,
+    BundleData,
+    ImageRef,
+    LessonData,
+    MediaFile,
+    ModuleData,
+    read_bundle,
+)
+from .paths import load_path
+from .problems import BundleError, Problem
+
+MAX_BUNDLE_BYTES = 50 * 1024 * 1024  # everything in the bundle, uncompressed
+MAX_ENTRIES = 2000  # files in a zip
+MAX_MEDIA_BYTES = MAX_IMAGE_BYTES  # one image: the same limit as the editor's image upload
+
+__all__ = [
+    "FORMAT_VERSION",
+    "MAX_BUNDLE_BYTES",
+    "MAX_ENTRIES",
+    "MAX_MEDIA_BYTES",
+    "BundleData",
+    "BundleError",
+    "ImageRef",
+    "ImportResult",
+    "LessonData",
+    "MediaFile",
+    "ModuleData",
+    "Problem",
+    "export_course",
+    "export_course_zip",
+    "import_bundle",
+    "import_bundle_result",
+    "load_path",
+    "read_bundle",
+]

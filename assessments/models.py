@@ -190,6 +190,12 @@ class Quiz(models.Model):
     shuffle_questions = models.BooleanField(default=True)
     shuffle_choices = models.BooleanField(default=True)
     required = models.BooleanField(_("needed to complete the course"), default=True)
+    self_rating_prompt = models.CharField(
+        _("confidence question"),
+        max_length=200,
+        blank=True,
+        help_text=_("Asked before and after the module, answered 1 to 5."),
+    )
     is_published = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

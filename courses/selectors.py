@@ -7,6 +7,7 @@ learners; the counts are pinned in tests/courses/test_learner_views.py.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from uuid import UUID
 
 from django.db.models import Count, Prefetch
@@ -28,6 +29,7 @@ class LessonRow:
 class ModuleRow:
     module: Module
     lessons: list[LessonRow] = field(default_factory=list)
+    checkpoints: list[Any] = field(default_factory=list)
 
 
 @dataclass

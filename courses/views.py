@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from assessments.selectors import checkpoint_after_module, checkpoints_for
 from config.http import AuthedRequest
 from learners import progress
 from learners.models import Enrolment
@@ -53,10 +54,14 @@ def course_detail(request: AuthedRequest, slug: str) -> HttpResponse:
         version, enrolment, current=enrolment.last_lesson_key if enrolment else None
     )
     next_lesson = outline.next_lesson(after=enrolment.last_lesson_key if enrolment else None)
+    checkpoints = checkpoints_for(course.pk, request.user)
+    for row in outline.modules:
+        row.checkpoints = checkpoints.get(row.module.key, [])
     context = {
         "course": course,
         "version": version,
         "outline": outline,
+        "final_checkpoints": checkpoints.get(None, []),
         "enrolment": enrolment,
         "next_lesson": next_lesson,
         "blocked_by": selectors.blocking_course(request.user, course) if enrolment else None,
@@ -169,6 +174,12 @@ def lesson_complete(request: AuthedRequest, slug: str, key: object) -> HttpRespo
         )
         return redirect("course_detail", slug=course.slug)
     _previous, following = outline.neighbours(lesson.key)
+    if following is None or following.module_id != lesson.module_id:
+        # The end of a module: its checkpoint comes before the next module.
+        checkpoint = checkpoint_after_module(course.pk, lesson.module.key, request.user)
+        if checkpoint is not None:
+            messages.info(request, _("Module done. Time for a quick check."))
+            return redirect(checkpoint.url)
     if following is not None:
         return redirect("lesson_detail", slug=course.slug, key=following.key)
     outline.completed_keys.add(lesson.key)

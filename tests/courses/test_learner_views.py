@@ -163,8 +163,9 @@ def test_course_page_query_count_is_fixed(client, learner, django_assert_num_que
     for key in keys(course)[:size]:
         progress.lesson_complete(enrolment=enrolment, lesson_key=key)
     client.force_login(learner)
-    # session, user, nav, course, enrolment, modules, lessons, progress, path prerequisites
-    with django_assert_num_queries(9):
+    # session, user, nav, course, enrolment, modules, lessons, progress, path prerequisites,
+    # then quizzes, passed attempts, practice conversations, finished runs
+    with django_assert_num_queries(13):
         assert client.get(reverse("course_detail", args=[course.slug])).status_code == 200
 
 

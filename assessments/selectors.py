@@ -1,0 +1,68 @@
+"""Read paths other pages share: the checkpoints (quizzes, practice conversations) of a course
+and where this learner stands on each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.urls import NoReverseMatch, reverse
+
+from learners.models import User
+
+from .models import Attempt, Quiz, Scenario, ScenarioRun
+
+
+@dataclass
+class Checkpoint:
+    kind: str  # "quiz" or "practice"
+    title: str
+    url: str
+    done: bool
+    required: bool
+
+
+def checkpoints_for(course_id: int, user: User) -> dict[UUID | None, list[Checkpoint]]:
+    """Published quizzes and practice conversations of a course, grouped by the module they
+    follow (None: after the whole course), each marked done when passed/finished by `user`.
+    Four queries."""
+    quizzes = list(Quiz.objects.published().filter(course_id=course_id).order_by("pk"))
+    passed = set(
+        Attempt.objects.filter(user=user, passed=True, quiz__in=quizzes).values_list(
+            "quiz_id", flat=True
+        )
+    )
+    scenarios = list(Scenario.objects.filter(course_id=course_id, is_published=True).order_by("pk"))
+    finished = set(
+        ScenarioRun.objects.filter(
+            user=user, finished_at__isnull=False, scenario__in=scenarios
+        ).values_list("scenario_id", flat=True)
+    )
+    grouped: dict[UUID | None, list[Checkpoint]] = {}
+    for scenario in scenarios:
+        try:
+            url = reverse("scenario_detail", args=[scenario.slug])
+        except NoReverseMatch:  # practice pages not installed in this build
+            continue
+        grouped.setdefault(scenario.module_key, []).append(
+            Checkpoint("practice", scenario.title, url, scenario.pk in finished, scenario.required)
+        )
+    for quiz in quizzes:
+        grouped.setdefault(quiz.module_key, []).append(
+            Checkpoint(
+                "quiz",
+                quiz.title,
+                reverse("quiz_detail", args=[quiz.key]),
+                quiz.pk in passed,
+                quiz.required,
+            )
+        )
+    return grouped
+
+
+def checkpoint_after_module(course_id: int, module_key: UUID, user: User) -> Checkpoint | None:
+    """The first unfinished checkpoint that follows a module, if any."""
+    for checkpoint in checkpoints_for(course_id, user).get(module_key, []):
+        if not checkpoint.done:
+            return checkpoint
+    return None

@@ -10,335 +10,779 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('courses', '0001_initial'),
+        ("courses", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Attempt',
+            name="Attempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('status', models.CharField(choices=[('in_progress', 'In progress'), ('submitted', 'Submitted'), ('expired', 'Closed at the time limit')], default='in_progress', max_length=12)),
-                ('started_at', models.DateTimeField()),
-                ('deadline', models.DateTimeField(blank=True, null=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('score', models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True)),
-                ('max_score', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=8)),
-                ('percent', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True)),
-                ('passed', models.BooleanField(null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attempts', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("in_progress", "In progress"),
+                            ("submitted", "Submitted"),
+                            ("expired", "Closed at the time limit"),
+                        ],
+                        default="in_progress",
+                        max_length=12,
+                    ),
+                ),
+                ("started_at", models.DateTimeField()),
+                ("deadline", models.DateTimeField(blank=True, null=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "score",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True),
+                ),
+                (
+                    "max_score",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=8),
+                ),
+                (
+                    "percent",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True),
+                ),
+                ("passed", models.BooleanField(null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attempts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at'],
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='QuestionBank',
+            name="QuestionBank",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='assessments.questionbank')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="assessments.questionbank",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Question',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('archived', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('bank', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='questions', to='assessments.questionbank')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("archived", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "bank",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="questions",
+                        to="assessments.questionbank",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['bank', 'pk'],
+                "ordering": ["bank", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='QuestionImage',
+            name="QuestionImage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image', models.ImageField(upload_to=assessments.models._question_image_path)),
-                ('name', models.CharField(max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('bank', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='images', to='assessments.questionbank')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("image", models.ImageField(upload_to=assessments.models._question_image_path)),
+                ("name", models.CharField(max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "bank",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="images",
+                        to="assessments.questionbank",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='QuestionVersion',
+            name="QuestionVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('kind', models.CharField(choices=[('single', 'Single choice'), ('multiple', 'Multiple response'), ('truefalse', 'True or false'), ('short', 'Short answer'), ('ordering', 'Put in order'), ('matching', 'Matching')], max_length=12)),
-                ('title', models.CharField(max_length=200, verbose_name='name')),
-                ('prompt_markdown', models.TextField(verbose_name='question')),
-                ('prompt_html', models.TextField(editable=False)),
-                ('explanation_markdown', models.TextField(blank=True, verbose_name='explanation')),
-                ('explanation_html', models.TextField(blank=True, editable=False)),
-                ('points', models.DecimalField(decimal_places=2, default=Decimal('1'), max_digits=6, validators=[django.core.validators.MinValueValidator(0)])),
-                ('case_sensitive', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='assessments.question')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("single", "Single choice"),
+                            ("multiple", "Multiple response"),
+                            ("truefalse", "True or false"),
+                            ("short", "Short answer"),
+                            ("ordering", "Put in order"),
+                            ("matching", "Matching"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="name")),
+                ("prompt_markdown", models.TextField(verbose_name="question")),
+                ("prompt_html", models.TextField(editable=False)),
+                ("explanation_markdown", models.TextField(blank=True, verbose_name="explanation")),
+                ("explanation_html", models.TextField(blank=True, editable=False)),
+                (
+                    "points",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("1"),
+                        max_digits=6,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                ("case_sensitive", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="assessments.question",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['question', '-number'],
-            },
-        ),
-        migrations.AddField(
-            model_name='question',
-            name='current',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='assessments.questionversion'),
-        ),
-        migrations.CreateModel(
-            name='MatchPair',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('prompt', models.CharField(max_length=300)),
-                ('answer', models.CharField(max_length=300)),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pairs', to='assessments.questionversion')),
-            ],
-            options={
-                'ordering': ['position', 'pk'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Choice',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('text', models.CharField(max_length=500)),
-                ('fraction', models.DecimalField(decimal_places=5, default=Decimal('0'), max_digits=6, validators=[django.core.validators.MinValueValidator(-1), django.core.validators.MaxValueValidator(1)])),
-                ('feedback', models.TextField(blank=True)),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='choices', to='assessments.questionversion')),
-            ],
-            options={
-                'ordering': ['position', 'pk'],
-            },
-        ),
-        migrations.CreateModel(
-            name='AttemptItem',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField()),
-                ('option_order', models.JSONField(default=list)),
-                ('answer', models.JSONField(blank=True, null=True)),
-                ('confidence', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('saved_at', models.DateTimeField(blank=True, null=True)),
-                ('fraction', models.DecimalField(blank=True, decimal_places=5, max_digits=6, null=True)),
-                ('score', models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True)),
-                ('attempt', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='assessments.attempt')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='assessments.questionversion')),
-            ],
-            options={
-                'ordering': ['position'],
-            },
-        ),
-        migrations.CreateModel(
-            name='AcceptedAnswer',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.CharField(max_length=300)),
-                ('fraction', models.DecimalField(decimal_places=5, default=Decimal('1'), max_digits=6)),
-                ('feedback', models.TextField(blank=True)),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='accepted', to='assessments.questionversion')),
-            ],
-            options={
-                'ordering': ['-fraction', 'pk'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Quiz',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('module_key', models.UUIDField(blank=True, null=True)),
-                ('title', models.CharField(max_length=160, verbose_name='title')),
-                ('intro', models.TextField(blank=True, verbose_name='introduction')),
-                ('pass_percent', models.PositiveSmallIntegerField(default=70, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='pass mark (%)')),
-                ('max_attempts', models.PositiveSmallIntegerField(default=0, help_text='0 means no limit.', verbose_name='attempts allowed')),
-                ('cooldown_minutes', models.PositiveIntegerField(default=0, verbose_name='minutes between attempts')),
-                ('time_limit_minutes', models.PositiveIntegerField(blank=True, null=True, verbose_name='time limit (minutes)')),
-                ('shuffle_questions', models.BooleanField(default=True)),
-                ('shuffle_choices', models.BooleanField(default=True)),
-                ('required', models.BooleanField(default=True, verbose_name='needed to complete the course')),
-                ('self_rating_prompt', models.CharField(blank=True, help_text='Asked before and after the module, answered 1 to 5.', max_length=200, verbose_name='confidence question')),
-                ('is_published', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quizzes', to='courses.course')),
-            ],
-            options={
-                'ordering': ['course', 'pk'],
-            },
-        ),
-        migrations.AddField(
-            model_name='attempt',
-            name='quiz',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attempts', to='assessments.quiz'),
-        ),
-        migrations.CreateModel(
-            name='QuizSlot',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('draw_count', models.PositiveSmallIntegerField(default=1)),
-                ('bank', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='assessments.questionbank')),
-                ('question', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='assessments.question')),
-                ('quiz', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='slots', to='assessments.quiz')),
-            ],
-            options={
-                'ordering': ['position', 'pk'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Scenario',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('module_key', models.UUIDField(blank=True, null=True)),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('title', models.CharField(max_length=160, verbose_name='title')),
-                ('intro', models.TextField(blank=True, verbose_name='set-up')),
-                ('required', models.BooleanField(default=True, verbose_name='needed to complete the course')),
-                ('is_published', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scenarios', to='courses.course')),
-            ],
-            options={
-                'ordering': ['course', 'pk'],
-            },
-        ),
-        migrations.CreateModel(
-            name='ScenarioNode',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.SlugField(help_text='A short label authors use to link lines.', max_length=60)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('line', models.TextField(verbose_name='what the customer says')),
-                ('mood', models.CharField(choices=[('angry', 'Angry'), ('frustrated', 'Frustrated'), ('anxious', 'Anxious'), ('calm', 'Calm'), ('delighted', 'Delighted')], default='calm', max_length=12)),
-                ('outcome', models.CharField(blank=True, choices=[('loyal', 'Calmed and loyal'), ('resolved', 'Resolved but cold'), ('escalated', 'Escalated')], max_length=12)),
-                ('outcome_text', models.TextField(blank=True, verbose_name='how it ended')),
-                ('scenario', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='nodes', to='assessments.scenario')),
-            ],
-            options={
-                'ordering': ['position', 'pk'],
+                "ordering": ["question", "-number"],
             },
         ),
         migrations.AddField(
-            model_name='scenario',
-            name='start',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='assessments.scenarionode'),
+            model_name="question",
+            name="current",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="assessments.questionversion",
+            ),
         ),
         migrations.CreateModel(
-            name='ScenarioReply',
+            name="MatchPair",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('text', models.TextField(verbose_name='what you say')),
-                ('feedback', models.TextField(blank=True, verbose_name='why')),
-                ('scores', models.JSONField(blank=True, default=dict)),
-                ('next_node', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='incoming', to='assessments.scenarionode')),
-                ('node', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='replies', to='assessments.scenarionode')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("prompt", models.CharField(max_length=300)),
+                ("answer", models.CharField(max_length=300)),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pairs",
+                        to="assessments.questionversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'pk'],
+                "ordering": ["position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ScenarioRun',
+            name="Choice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('path', models.JSONField(default=list)),
-                ('totals', models.JSONField(default=dict)),
-                ('outcome', models.CharField(blank=True, max_length=12)),
-                ('current', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='assessments.scenarionode')),
-                ('scenario', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='assessments.scenario')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scenario_runs', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("text", models.CharField(max_length=500)),
+                (
+                    "fraction",
+                    models.DecimalField(
+                        decimal_places=5,
+                        default=Decimal("0"),
+                        max_digits=6,
+                        validators=[
+                            django.core.validators.MinValueValidator(-1),
+                            django.core.validators.MaxValueValidator(1),
+                        ],
+                    ),
+                ),
+                ("feedback", models.TextField(blank=True)),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="choices",
+                        to="assessments.questionversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at'],
+                "ordering": ["position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='SelfRating',
+            name="AttemptItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('module_key', models.UUIDField()),
-                ('moment', models.CharField(choices=[('before', 'Before the module'), ('after', 'After the module')], max_length=8)),
-                ('rating', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='courses.course')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='self_ratings', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField()),
+                ("option_order", models.JSONField(default=list)),
+                ("answer", models.JSONField(blank=True, null=True)),
+                ("confidence", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("saved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "fraction",
+                    models.DecimalField(blank=True, decimal_places=5, max_digits=6, null=True),
+                ),
+                (
+                    "score",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True),
+                ),
+                (
+                    "attempt",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="assessments.attempt",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="assessments.questionversion",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["position"],
+            },
+        ),
+        migrations.CreateModel(
+            name="AcceptedAnswer",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.CharField(max_length=300)),
+                (
+                    "fraction",
+                    models.DecimalField(decimal_places=5, default=Decimal("1"), max_digits=6),
+                ),
+                ("feedback", models.TextField(blank=True)),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="accepted",
+                        to="assessments.questionversion",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["-fraction", "pk"],
+            },
+        ),
+        migrations.CreateModel(
+            name="Quiz",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("module_key", models.UUIDField(blank=True, null=True)),
+                ("title", models.CharField(max_length=160, verbose_name="title")),
+                ("intro", models.TextField(blank=True, verbose_name="introduction")),
+                (
+                    "pass_percent",
+                    models.PositiveSmallIntegerField(
+                        default=70,
+                        validators=[django.core.validators.MaxValueValidator(100)],
+                        verbose_name="pass mark (%)",
+                    ),
+                ),
+                (
+                    "max_attempts",
+                    models.PositiveSmallIntegerField(
+                        default=0, help_text="0 means no limit.", verbose_name="attempts allowed"
+                    ),
+                ),
+                (
+                    "cooldown_minutes",
+                    models.PositiveIntegerField(default=0, verbose_name="minutes between attempts"),
+                ),
+                (
+                    "time_limit_minutes",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="time limit (minutes)"
+                    ),
+                ),
+                ("shuffle_questions", models.BooleanField(default=True)),
+                ("shuffle_choices", models.BooleanField(default=True)),
+                (
+                    "required",
+                    models.BooleanField(default=True, verbose_name="needed to complete the course"),
+                ),
+                (
+                    "self_rating_prompt",
+                    models.CharField(
+                        blank=True,
+                        help_text="Asked before and after the module, answered 1 to 5.",
+                        max_length=200,
+                        verbose_name="confidence question",
+                    ),
+                ),
+                ("is_published", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quizzes",
+                        to="courses.course",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["course", "pk"],
+            },
+        ),
+        migrations.AddField(
+            model_name="attempt",
+            name="quiz",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="attempts",
+                to="assessments.quiz",
+            ),
+        ),
+        migrations.CreateModel(
+            name="QuizSlot",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("draw_count", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "bank",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="assessments.questionbank",
+                    ),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="assessments.question",
+                    ),
+                ),
+                (
+                    "quiz",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="slots",
+                        to="assessments.quiz",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["position", "pk"],
+            },
+        ),
+        migrations.CreateModel(
+            name="Scenario",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("module_key", models.UUIDField(blank=True, null=True)),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("title", models.CharField(max_length=160, verbose_name="title")),
+                ("intro", models.TextField(blank=True, verbose_name="set-up")),
+                (
+                    "required",
+                    models.BooleanField(default=True, verbose_name="needed to complete the course"),
+                ),
+                ("is_published", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scenarios",
+                        to="courses.course",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["course", "pk"],
+            },
+        ),
+        migrations.CreateModel(
+            name="ScenarioNode",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.SlugField(
+                        help_text="A short label authors use to link lines.", max_length=60
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("line", models.TextField(verbose_name="what the customer says")),
+                (
+                    "mood",
+                    models.CharField(
+                        choices=[
+                            ("angry", "Angry"),
+                            ("frustrated", "Frustrated"),
+                            ("anxious", "Anxious"),
+                            ("calm", "Calm"),
+                            ("delighted", "Delighted"),
+                        ],
+                        default="calm",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("loyal", "Calmed and loyal"),
+                            ("resolved", "Resolved but cold"),
+                            ("escalated", "Escalated"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("outcome_text", models.TextField(blank=True, verbose_name="how it ended")),
+                (
+                    "scenario",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="nodes",
+                        to="assessments.scenario",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["position", "pk"],
+            },
+        ),
+        migrations.AddField(
+            model_name="scenario",
+            name="start",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="assessments.scenarionode",
+            ),
+        ),
+        migrations.CreateModel(
+            name="ScenarioReply",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("text", models.TextField(verbose_name="what you say")),
+                ("feedback", models.TextField(blank=True, verbose_name="why")),
+                ("scores", models.JSONField(blank=True, default=dict)),
+                (
+                    "next_node",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="incoming",
+                        to="assessments.scenarionode",
+                    ),
+                ),
+                (
+                    "node",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="replies",
+                        to="assessments.scenarionode",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["position", "pk"],
+            },
+        ),
+        migrations.CreateModel(
+            name="ScenarioRun",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("path", models.JSONField(default=list)),
+                ("totals", models.JSONField(default=dict)),
+                ("outcome", models.CharField(blank=True, max_length=12)),
+                (
+                    "current",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="assessments.scenarionode",
+                    ),
+                ),
+                (
+                    "scenario",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="runs",
+                        to="assessments.scenario",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scenario_runs",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["-started_at"],
+            },
+        ),
+        migrations.CreateModel(
+            name="SelfRating",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("module_key", models.UUIDField()),
+                (
+                    "moment",
+                    models.CharField(
+                        choices=[("before", "Before the module"), ("after", "After the module")],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "rating",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ]
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="courses.course",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="self_ratings",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='questionbank',
-            constraint=models.UniqueConstraint(fields=('parent', 'name'), name='bank_name_unique_in_parent'),
+            model_name="questionbank",
+            constraint=models.UniqueConstraint(
+                fields=("parent", "name"), name="bank_name_unique_in_parent"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='questionbank',
-            constraint=models.UniqueConstraint(condition=models.Q(('parent__isnull', True)), fields=('name',), name='bank_top_name_unique'),
+            model_name="questionbank",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("parent__isnull", True)),
+                fields=("name",),
+                name="bank_top_name_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='questionversion',
-            constraint=models.UniqueConstraint(fields=('question', 'number'), name='qversion_number_unique'),
+            model_name="questionversion",
+            constraint=models.UniqueConstraint(
+                fields=("question", "number"), name="qversion_number_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='questionversion',
-            constraint=models.CheckConstraint(condition=models.Q(('points__gte', 0)), name='qversion_points_positive'),
+            model_name="questionversion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("points__gte", 0)), name="qversion_points_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='attemptitem',
-            constraint=models.UniqueConstraint(fields=('attempt', 'position'), name='attemptitem_position'),
+            model_name="attemptitem",
+            constraint=models.UniqueConstraint(
+                fields=("attempt", "position"), name="attemptitem_position"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='attemptitem',
-            constraint=models.CheckConstraint(condition=models.Q(('confidence__isnull', True), ('confidence__in', [1, 2, 3]), _connector='OR'), name='attemptitem_confidence_range'),
+            model_name="attemptitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("confidence__isnull", True), ("confidence__in", [1, 2, 3]), _connector="OR"
+                ),
+                name="attemptitem_confidence_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='quiz',
-            constraint=models.CheckConstraint(condition=models.Q(('pass_percent__lte', 100)), name='quiz_pass_percent'),
+            model_name="quiz",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("pass_percent__lte", 100)), name="quiz_pass_percent"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='attempt',
-            constraint=models.UniqueConstraint(fields=('quiz', 'user', 'number'), name='attempt_number_unique'),
+            model_name="attempt",
+            constraint=models.UniqueConstraint(
+                fields=("quiz", "user", "number"), name="attempt_number_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='attempt',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'in_progress')), fields=('quiz', 'user'), name='attempt_one_open_per_learner'),
+            model_name="attempt",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "in_progress")),
+                fields=("quiz", "user"),
+                name="attempt_one_open_per_learner",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='quizslot',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('bank__isnull', True), ('question__isnull', False)), models.Q(('bank__isnull', False), ('question__isnull', True)), _connector='OR'), name='quizslot_question_xor_bank'),
+            model_name="quizslot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("bank__isnull", True), ("question__isnull", False)),
+                    models.Q(("bank__isnull", False), ("question__isnull", True)),
+                    _connector="OR",
+                ),
+                name="quizslot_question_xor_bank",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='scenarionode',
-            constraint=models.UniqueConstraint(fields=('scenario', 'name'), name='scenarionode_name_unique'),
+            model_name="scenarionode",
+            constraint=models.UniqueConstraint(
+                fields=("scenario", "name"), name="scenarionode_name_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='scenariorun',
-            constraint=models.UniqueConstraint(condition=models.Q(('finished_at__isnull', True)), fields=('scenario', 'user'), name='scenariorun_one_open'),
+            model_name="scenariorun",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("finished_at__isnull", True)),
+                fields=("scenario", "user"),
+                name="scenariorun_one_open",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='selfrating',
-            constraint=models.UniqueConstraint(fields=('user', 'module_key', 'moment'), name='selfrating_once_per_moment'),
+            model_name="selfrating",
+            constraint=models.UniqueConstraint(
+                fields=("user", "module_key", "moment"), name="selfrating_once_per_moment"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='selfrating',
-            constraint=models.CheckConstraint(condition=models.Q(('rating__gte', 1), ('rating__lte', 5)), name='selfrating_range'),
+            model_name="selfrating",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("rating__gte", 1), ("rating__lte", 5)), name="selfrating_range"
+            ),
         ),
     ]

@@ -21,6 +21,7 @@ from typing import Any
 
 ZERO = Decimal("0")
 ONE = Decimal("1")
+ROUNDING_SLACK = Decimal("0.001")
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,12 @@ def fraction_for(spec: QuestionSpec, answer: Any) -> Decimal:
     if spec.kind in {"single", "truefalse"}:
         return _clamp(by_id[answer["choice"]].fraction)
     if spec.kind == "multiple":
-        return _clamp(sum((by_id[i].fraction for i in answer["choices"]), ZERO))
+        total = sum((by_id[i].fraction for i in answer["choices"]), ZERO)
+        # Shares are stored to five places (1/3 → 0.33333), so the three right options add up
+        # to 0.99999; within rounding of a whole, it is a whole.
+        if abs(total - ONE) <= ROUNDING_SLACK:
+            total = ONE
+        return _clamp(total)
     if spec.kind == "short":
         given = normalise_text(answer["text"], case_sensitive=spec.case_sensitive)
         if not given:

@@ -133,9 +133,11 @@ def attempt_take(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def _save_items(attempt: Attempt, items: list[AttemptItem], data: QueryDict) -> None:
     for item in items:
-        answer, confidence = _answer_from_post(item, data)
-        if answer is None and confidence is None and item.answer is None:
+        prefix = f"q{item.position}-"
+        if not any(name.startswith(prefix) for name in data):
+            # Nothing sent for this question (say, a radio left empty): keep what autosave stored.
             continue
+        answer, confidence = _answer_from_post(item, data)
         attempts.answer_save(attempt=attempt, item=item, answer=answer, confidence=confidence)
 
 
@@ -198,7 +200,7 @@ def attempt_review(request: AuthedRequest, pk: int) -> HttpResponse:
         reviews, key=lambda r: (quiz_display.CALIBRATION_ORDER[r.calibration], r.view.number)
     )
     counts = {
-        key: sum(1 for r in reviews if r.calibration == key)
+        key.replace("-", "_"): sum(1 for r in reviews if r.calibration == key)
         for key in ("certain-right", "certain-wrong", "unsure-right", "unsure-wrong")
     }
     quiz: Quiz = attempt.quiz

@@ -32,6 +32,7 @@ run: $(VENV)/.run-deps
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py seed_demo
 	$(PY) manage.py load_curriculum
+	$(PY) manage.py load_quizzes
 	@echo
 	@echo "  Open http://127.0.0.1:8000 and sign in with one of the accounts above."
 	@echo "  Web server, Celery worker and beat are starting. Press Ctrl-C to stop them all."

@@ -27,7 +27,7 @@ def right_answer(item: AttemptItem):
     if version.kind == "multiple":
         return {"choices": [c.pk for c in version.choices.all() if c.fraction > 0]}
     if version.kind == "short":
-        return {"text": "Fight or Flight"}
+        return {"text": version.accepted.order_by("-fraction").first().text.upper()}
     if version.kind == "ordering":
         return {"order": [c.pk for c in version.choices.order_by("position")]}
     return {"pairs": {str(p.pk): p.pk for p in version.pairs.all()}}

@@ -1,0 +1,63 @@
+"""The shipped checkpoint quizzes load onto the shipped curriculum, reload without change, and
+every question can be answered fully right."""
+
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from assessments import attempts
+from assessments.models import Question, Quiz
+from tests.assessments.test_attempts import right_answer
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def loaded(db):
+    call_command("load_curriculum", stdout=StringIO())
+    out = StringIO()
+    call_command("load_quizzes", stdout=out)
+    return out.getvalue()
+
+
+def test_every_course_of_the_path_has_a_checkpoint(loaded):
+    quizzes = list(Quiz.objects.select_related("course__published_version"))
+    assert sorted(q.course.slug for q in quizzes) == [
+        "de-escalation",
+        "emotional-connection",
+        "relationship-building",
+        "why-service-is-a-skill",
+    ]
+    for quiz in quizzes:
+        last_module = quiz.course.published_version.modules.order_by("position").last()
+        assert quiz.module_key == last_module.key
+        assert quiz.is_published and quiz.self_rating_prompt
+        kinds = [s.question.current.kind for s in quiz.slots.select_related("question__current")]
+        assert 8 <= len(kinds) <= 12
+        assert {"single", "multiple", "truefalse", "short", "ordering", "matching"} <= set(kinds)
+
+
+def test_reloading_changes_nothing(loaded):
+    before = Question.objects.count()
+    out = StringIO()
+    call_command("load_quizzes", stdout=out)
+    assert Question.objects.count() == before
+    assert all(
+        ", 0 new, 0 changed" in line or "0 new, 0 changed" in line
+        for line in out.getvalue().splitlines()
+    )
+
+
+def test_every_question_can_be_answered_fully_right(loaded):
+    learner = UserFactory()
+    for quiz in Quiz.objects.all():
+        attempt = attempts.attempt_start(quiz=quiz, user=learner)
+        for item in attempt.items.select_related("version"):
+            attempts.answer_save(
+                attempt=attempt, item=item, answer=right_answer(item), confidence=2
+            )
+        attempt, _graded = attempts.attempt_submit(attempt=attempt)
+        assert attempt.percent == Decimal("100"), quiz.title

@@ -4,4 +4,5 @@ urlpatterns = [
     path("", include("assessments.quiz_urls")),
     path("", include("assessments.scenarios.urls")),
     path("", include("assessments.interchange.urls")),
+    path("", include("assessments.authoring.urls")),
 ]

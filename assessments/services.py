@@ -105,8 +105,20 @@ def question_validate(data: QuestionInput) -> None:
         errors["prompt"] = _("Write the question.")
     if data.points < 0:
         errors["points"] = _("Points can't be negative.")
+    if len(data.title.strip()) > 200:
+        errors["title"] = _("Keep the name under 200 characters.")
+    if any(len(c.text.strip()) > 500 for c in data.choices):
+        errors["choices"] = _("Keep each option under 500 characters.")
+    if any(len(p.prompt.strip()) > 300 or len(p.answer.strip()) > 300 for p in data.pairs):
+        errors["pairs"] = _("Keep each side of a pair under 300 characters.")
+    if any(len(a.text.strip()) > 300 or not 0 <= a.fraction <= 1 for a in data.accepted):
+        errors["accepted"] = _(
+            "Keep accepted answers under 300 characters, with credit from 0% to 100%."
+        )
     texts = [c.text.strip() for c in data.choices]
-    if data.kind in {Kind.SINGLE, Kind.MULTIPLE, Kind.TRUE_FALSE, Kind.ORDERING}:
+    if "choices" in errors:
+        pass
+    elif data.kind in {Kind.SINGLE, Kind.MULTIPLE, Kind.TRUE_FALSE, Kind.ORDERING}:
         if len(texts) < 2 or any(not t for t in texts):
             errors["choices"] = _("Add at least two options, none of them empty.")
         elif len(set(texts)) != len(texts):
@@ -122,7 +134,7 @@ def question_validate(data: QuestionInput) -> None:
         positive = sum((c.fraction for c in data.choices if c.fraction > 0), Decimal("0"))
         if abs(positive - ONE) > Decimal("0.001"):
             errors["choices"] = _("The right options' credit must add up to 100%.")
-    if data.kind == Kind.MATCHING:
+    if data.kind == Kind.MATCHING and "pairs" not in errors:
         answers = [p.answer.strip() for p in data.pairs]
         if len(data.pairs) < 2 or any(
             not p.prompt.strip() or not p.answer.strip() for p in data.pairs
@@ -130,8 +142,10 @@ def question_validate(data: QuestionInput) -> None:
             errors["pairs"] = _("Add at least two complete pairs.")
         elif len(set(answers)) != len(answers):
             errors["pairs"] = _("Each answer can only match one prompt.")
-    if data.kind == Kind.SHORT and not any(
-        a.text.strip() and a.fraction == ONE for a in data.accepted
+    if (
+        data.kind == Kind.SHORT
+        and "accepted" not in errors
+        and not any(a.text.strip() and a.fraction == ONE for a in data.accepted)
     ):
         errors["accepted"] = _("Add at least one fully right answer.")
     if errors:

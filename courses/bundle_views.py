@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from config.forms import Form as BaseForm
 from config.http import AuthedRequest
 from learners.permissions import can_author_content
 
@@ -26,7 +27,7 @@ from .bundles import BundleError, Problem
 _SPOOL_BYTES = 10 * 1024 * 1024
 
 
-class BundleUploadForm(forms.Form):
+class BundleUploadForm(BaseForm):
     bundle = forms.FileField(
         label=gettext_lazy("Course bundle (.zip)"),
         help_text=gettext_lazy(

@@ -6,13 +6,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import Form as BaseForm
+
 from .content import VIDEO_HOSTS_HELP
 from .images import IMAGE_ACCEPT, ImageRejected, check_image
 
 
-class CourseForm(forms.Form):
-    label_suffix = ""
-
+class CourseForm(BaseForm):
     title = forms.CharField(label=_("Title"), max_length=160)
     summary = forms.CharField(
         label=_("Summary"),
@@ -40,18 +40,14 @@ class CourseForm(forms.Form):
         return data
 
 
-class ModuleForm(forms.Form):
-    label_suffix = ""
-
+class ModuleForm(BaseForm):
     title = forms.CharField(label=_("Module title"), max_length=160)
     summary = forms.CharField(
         label=_("Summary"), required=False, max_length=600, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class LessonForm(forms.Form):
-    label_suffix = ""
-
+class LessonForm(BaseForm):
     title = forms.CharField(label=_("Lesson title"), max_length=160)
     minutes = forms.IntegerField(
         label=_("Estimated minutes"), min_value=1, max_value=240, initial=5
@@ -73,9 +69,7 @@ class LessonForm(forms.Form):
     )
 
 
-class ImageUploadForm(forms.Form):
-    label_suffix = ""
-
+class ImageUploadForm(BaseForm):
     image = forms.FileField(
         label=_("Image (PNG, JPEG, WebP or GIF, up to 5 MB)"),
         widget=forms.ClearableFileInput(attrs={"accept": IMAGE_ACCEPT}),

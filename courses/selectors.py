@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, F, Prefetch
 
 from learners.models import Enrolment, LessonProgress, User
 
@@ -120,7 +120,14 @@ def enrolments_for_dashboard(user: User) -> list[Enrolment]:
     return list(
         Enrolment.objects.for_learner(user)
         .annotate(total_lessons=Count("course__published_version__lessons", distinct=True))
-        .order_by("completed_at", "-last_activity_at", "due_at", "enrolled_at")
+        # Explicit NULL placement: PostgreSQL and SQLite disagree by default, and a course never
+        # opened must not sort above the one being worked on.
+        .order_by(
+            F("completed_at").asc(nulls_first=True),
+            F("last_activity_at").desc(nulls_last=True),
+            F("due_at").asc(nulls_last=True),
+            "enrolled_at",
+        )
     )
 
 

@@ -5,6 +5,8 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import Form as BaseForm
+
 from .models import Team
 
 
@@ -14,9 +16,7 @@ class TeamChoiceField(forms.ModelChoiceField):
         return "\u2003" * obj.depth + obj.name
 
 
-class InvitationForm(forms.Form):
-    label_suffix = ""
-
+class InvitationForm(BaseForm):
     email = forms.EmailField(
         label=_("Email address"),
         help_text=_("We send the invitation link here. It works once and for 7 days."),
@@ -31,15 +31,13 @@ class InvitationForm(forms.Form):
     team = TeamChoiceField(queryset=Team.objects.none(), label=_("Team"))
 
     def __init__(self, *args: object, teams: QuerySet[Team], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams  # type: ignore[attr-defined]
         if teams.count() == 1:
             self.fields["team"].initial = teams.first()
 
 
-class AcceptInvitationForm(forms.Form):
-    label_suffix = ""
-
+class AcceptInvitationForm(BaseForm):
     full_name = forms.CharField(
         label=_("Your name"),
         max_length=150,
@@ -66,9 +64,7 @@ class AcceptInvitationForm(forms.Form):
         return data
 
 
-class TeamForm(forms.Form):
-    label_suffix = ""
-
+class TeamForm(BaseForm):
     name = forms.CharField(label=_("Team name"), max_length=120)
     parent = TeamChoiceField(
         queryset=Team.objects.none(),
@@ -79,13 +75,11 @@ class TeamForm(forms.Form):
     )
 
     def __init__(self, *args: object, teams: QuerySet[Team], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = teams  # type: ignore[attr-defined]
 
 
-class AddMemberForm(forms.Form):
-    label_suffix = ""
-
+class AddMemberForm(BaseForm):
     email = forms.EmailField(
         label=_("Email address of someone who already has an account"),
     )

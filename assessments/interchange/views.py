@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from assessments.permissions import get_bank_for
+from config.forms import Form as BaseForm
 from config.http import AuthedRequest
 from learners.permissions import AnyUser, can_author_content
 
@@ -29,7 +30,7 @@ from .importing import questions_import
 TEMPLATE = "assessments/interchange/import.html"
 
 
-class QuestionImportForm(forms.Form):
+class QuestionImportForm(BaseForm):
     file = forms.FileField(
         label=gettext_lazy("Question file"),
         help_text=gettext_lazy(

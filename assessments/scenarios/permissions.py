@@ -1,0 +1,111 @@
+"""Who may play and author practice conversations.
+
+Learners play published scenarios of live courses (courses.permissions decides which courses
+are live for whom) and see only their own runs. Training admins author every scenario and try
+drafts in the author preview; the learner pages answer 404 for drafts to them too, as
+`get_live_course_for` does for courses. Whatever someone may not see is reported as missing.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from assessments.models import Scenario, ScenarioNode, ScenarioReply, ScenarioRun
+from courses.permissions import can_view_course, courses_visible_to
+from learners.permissions import AnyUser, can_author_content
+
+
+def scenarios_visible_to(user: AnyUser) -> QuerySet[Scenario]:
+    """Published scenarios whose course is live, for active signed-in people; none for
+    visitors. One query when evaluated (the courses are a subquery)."""
+    if not user.is_authenticated or not user.is_active:
+        return Scenario.objects.none()
+    return Scenario.objects.filter(
+        is_published=True, course__in=courses_visible_to(user).published().values("pk")
+    )
+
+
+def can_play_scenario(user: AnyUser, scenario: Scenario) -> bool:
+    """True when `scenario` is published and its course live and visible to the user. No query
+    when `scenario.course` is loaded."""
+    return (
+        scenario.is_published and scenario.course.is_live and can_view_course(user, scenario.course)
+    )
+
+
+def get_scenario_for(user: AnyUser, slug: str) -> Scenario:
+    """The playable scenario with `slug`, its course and live version joined. Raises Http404
+    for drafts, unpublished courses and visitors. One query."""
+    scenario = (
+        scenarios_visible_to(user)
+        .filter(slug=slug)
+        .select_related("course__published_version")
+        .first()
+    )
+    if scenario is None:
+        raise Http404
+    return scenario
+
+
+def runs_visible_to(user: AnyUser) -> QuerySet[ScenarioRun]:
+    """A person's own runs; none for visitors. (Managers' reports read runs elsewhere.)"""
+    if not user.is_authenticated or not user.is_active:
+        return ScenarioRun.objects.none()
+    return ScenarioRun.objects.filter(user=user)
+
+
+def get_run_for(user: AnyUser, scenario: Scenario, pk: int) -> ScenarioRun:
+    """The user's own run `pk` of `scenario`; Http404 for anyone else's run or another
+    scenario's. One query."""
+    run = runs_visible_to(user).filter(scenario=scenario, pk=pk).first()
+    if run is None:
+        raise Http404
+    run.scenario = scenario
+    return run
+
+
+def can_author_scenario(user: AnyUser, scenario: Scenario | None = None) -> bool:
+    """Training admins author every scenario. No query."""
+    return can_author_content(user)
+
+
+def scenarios_editable_by(user: AnyUser) -> QuerySet[Scenario]:
+    """Every scenario for authors; none for everyone else."""
+    if not can_author_scenario(user):
+        return Scenario.objects.none()
+    return Scenario.objects.all()
+
+
+def get_authored_scenario(user: AnyUser, pk: int) -> Scenario:
+    """Scenario `pk` with its course (and live version) joined, for an author; Http404 for
+    everyone else. One query for authors."""
+    scenario = (
+        scenarios_editable_by(user)
+        .filter(pk=pk)
+        .select_related("course__published_version")
+        .first()
+    )
+    if scenario is None:
+        raise Http404
+    return scenario
+
+
+def get_authored_node(user: AnyUser, pk: int) -> ScenarioNode:
+    """Line `pk` with its scenario and course joined, for an author; Http404 otherwise."""
+    if not can_author_scenario(user):
+        raise Http404
+    node = ScenarioNode.objects.select_related("scenario__course").filter(pk=pk).first()
+    if node is None:
+        raise Http404
+    return node
+
+
+def get_authored_reply(user: AnyUser, pk: int) -> ScenarioReply:
+    """Reply `pk` with its line, scenario and course joined, for an author; Http404 otherwise."""
+    if not can_author_scenario(user):
+        raise Http404
+    reply = ScenarioReply.objects.select_related("node__scenario__course").filter(pk=pk).first()
+    if reply is None:
+        raise Http404
+    return reply

@@ -66,3 +66,27 @@ def checkpoint_after_module(course_id: int, module_key: UUID, user: User) -> Che
         if not checkpoint.done:
             return checkpoint
     return None
+
+
+def pending_before_rating(course_id: int, user: User) -> Quiz | None:
+    """A quiz of this course whose confidence question the learner has not answered "before"
+    yet, or None. Asked at the start of the course, so the "after" answer shows the change.
+    Two queries."""
+    from .models import SelfRating
+
+    quizzes = list(
+        Quiz.objects.published()
+        .filter(course_id=course_id, module_key__isnull=False)
+        .exclude(self_rating_prompt="")
+        .order_by("pk")
+    )
+    if not quizzes:
+        return None
+    answered = set(
+        SelfRating.objects.filter(
+            user=user,
+            moment=SelfRating.Moment.BEFORE,
+            module_key__in=[q.module_key for q in quizzes],
+        ).values_list("module_key", flat=True)
+    )
+    return next((q for q in quizzes if q.module_key not in answered), None)

@@ -10,7 +10,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments.selectors import checkpoint_after_module, checkpoints_for
+from assessments.selectors import (
+    checkpoint_after_module,
+    checkpoints_for,
+    pending_before_rating,
+)
 from config.http import AuthedRequest
 from learners import progress
 from learners.models import Enrolment
@@ -136,6 +140,9 @@ def lesson_detail(request: AuthedRequest, slug: str, key: object) -> HttpRespons
         )
         return redirect("course_detail", slug=course.slug)
     lesson = outline.lessons[index]
+    # Ask how confident they feel before they have learnt anything: only on the first lesson,
+    # and only until they have answered, so the "after" answer at the quiz shows the change.
+    rating_quiz = pending_before_rating(course.pk, request.user) if index == 0 else None
     progress.lesson_open(enrolment=enrolment, lesson_key=lesson.key)
     previous, following = outline.neighbours(lesson.key)
     return render(
@@ -152,6 +159,7 @@ def lesson_detail(request: AuthedRequest, slug: str, key: object) -> HttpRespons
             "completed": lesson.key in outline.completed_keys,
             "video_embed": video_embed_url(lesson.video_url),
             "enrolment": enrolment,
+            "rating_quiz": rating_quiz,
         },
     )
 

@@ -276,3 +276,19 @@ def test_quiz_pages_make_a_bounded_number_of_queries(
         client.post(reverse("attempt_submit", args=[attempt.pk]))
     with django_assert_num_queries(9):
         assert client.get(reverse("attempt_review", args=[attempt.pk])).status_code == 200
+
+
+def test_before_rating_is_asked_on_the_first_lesson_until_answered(client, enrolled, quiz, course):
+    from assessments.models import SelfRating
+
+    Quiz.objects.filter(pk=quiz.pk).update(self_rating_prompt="How sure are you with angry customers?")
+    first = course.published_version.lessons.order_by("module__position", "position").first()
+    url = reverse("lesson_detail", args=[course.slug, first.key])
+    client.force_login(enrolled)
+    assert "Before you start:" in client.get(url).content.decode()
+    response = client.post(
+        reverse("self_rating_save", args=[quiz.key, "before"]), {"rating": "2", "next": url}
+    )
+    assert response.url == url
+    assert SelfRating.objects.get(moment="before").rating == 2
+    assert "Before you start:" not in client.get(url).content.decode()

@@ -1,0 +1,1 @@
+"""Authoring in the browser: question banks, questions of every kind, and quizzes."""

@@ -209,7 +209,9 @@ def slot_move(*, slot: QuizSlot, direction: str) -> bool:
     with transaction.atomic():
         quiz = _locked(slot.quiz)
         slots = list(quiz.slots.order_by("position", "pk"))
-        index = next(i for i, s in enumerate(slots) if s.pk == slot.pk)
+        index = next((i for i, s in enumerate(slots) if s.pk == slot.pk), None)
+        if index is None:  # removed meanwhile by someone else
+            return False
         target = index - 1 if direction == "up" else index + 1
         if not 0 <= target < len(slots):
             return False

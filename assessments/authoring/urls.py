@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import quiz_views, views
 
 urlpatterns = [
     # Question banks and questions
@@ -17,17 +17,23 @@ urlpatterns = [
     path("author/questions/<int:pk>/", views.question_edit, name="author_question"),
     path("author/questions/preview/", views.question_preview, name="author_question_preview"),
     # Quizzes
-    path("author/courses/<int:pk>/quizzes/", views.quiz_list, name="author_quizzes"),
-    path("author/courses/<int:pk>/quizzes/new/", views.quiz_new, name="author_quiz_new"),
-    path("author/quizzes/<int:pk>/", views.quiz_edit, name="author_quiz"),
+    path("author/courses/<int:pk>/quizzes/", quiz_views.quiz_list, name="author_quizzes"),
+    path("author/courses/<int:pk>/quizzes/new/", quiz_views.quiz_new, name="author_quiz_new"),
+    path("author/quizzes/<int:pk>/", quiz_views.quiz_edit, name="author_quiz"),
     path(
         "author/quizzes/<int:pk>/questions/",
-        views.slot_add_question,
+        quiz_views.slot_add_question,
         name="author_quiz_add_question",
     ),
-    path("author/quizzes/<int:pk>/draws/", views.slot_add_draw, name="author_quiz_add_draw"),
-    path("author/quizzes/<int:pk>/publish/", views.quiz_publish, name="author_quiz_publish"),
-    path("author/quizzes/<int:pk>/unpublish/", views.quiz_unpublish, name="author_quiz_unpublish"),
-    path("author/quiz-slots/<int:pk>/move/", views.slot_move, name="author_quiz_slot_move"),
-    path("author/quiz-slots/<int:pk>/remove/", views.slot_remove, name="author_quiz_slot_remove"),
+    path("author/quizzes/<int:pk>/draws/", quiz_views.slot_add_draw, name="author_quiz_add_draw"),
+    path("author/quizzes/<int:pk>/publish/", quiz_views.quiz_publish, name="author_quiz_publish"),
+    path(
+        "author/quizzes/<int:pk>/unpublish/",
+        quiz_views.quiz_unpublish,
+        name="author_quiz_unpublish",
+    ),
+    path("author/quiz-slots/<int:pk>/move/", quiz_views.slot_move, name="author_quiz_slot_move"),
+    path(
+        "author/quiz-slots/<int:pk>/remove/", quiz_views.slot_remove, name="author_quiz_slot_remove"
+    ),
 ]

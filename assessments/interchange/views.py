@@ -120,7 +120,14 @@ def _page(
 def question_import(request: AuthedRequest) -> HttpResponse:
     _require_author(request.user)
     if request.method != "POST":
-        return _page(request, QuestionImportForm())
+        # Linked from a bank's page as ?bank=<id>: start with that bank filled in.
+        chosen = (
+            dict(_bank_choices()).get(int(request.GET["bank"]))
+            if request.GET.get("bank", "").isdigit()
+            else None
+        )
+        initial = {"bank": chosen.replace(" › ", "/")} if chosen else None
+        return _page(request, QuestionImportForm(initial=initial))
     form = QuestionImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return _page(request, form, status=400)

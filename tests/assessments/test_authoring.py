@@ -406,8 +406,8 @@ def test_single_choice_without_a_right_answer_is_refused_on_the_options(client, 
     assert "Mark exactly one option as the right answer." in part
     for typed in [
         'value="Typed title"',
-        'value="Take a slow breath"',
-        'value="Keep me"',
+        "Take a slow breath</textarea>",
+        "Keep me</textarea>",
         "A customer shouts.",
     ]:
         assert typed in html
@@ -432,6 +432,15 @@ def test_multiple_credits_must_add_up_to_100(client, admin, bank):
     html = html_of(response)
     assert 'value="50"' in html and 'value="30"' in html and 'value="-100"' in html
     assert Question.objects.count() == 0
+
+
+def test_multiple_response_needs_a_right_answer(client, admin, bank):
+    client.force_login(admin)
+    data = question_post("options", [{"text": "Name the feeling"}, {"text": "Say sorry"}])
+    response = client.post(new_question_url(bank, "multiple"), data)
+    assert response.status_code == 400
+    assert response.context["editor"].part_errors == ["Tick at least one right answer."]
+    assert '<a href="#part">Options</a>' in html_of(response)  # the summary links to the part
 
 
 def test_a_ticked_option_with_no_credit_is_an_error_on_that_credit(client, admin, bank):
@@ -466,7 +475,7 @@ def test_missing_title_and_half_filled_rows_are_marked_on_their_fields(client, a
     forms = response.context["rows"].forms
     assert list(forms[1].errors) == ["answer"] and list(forms[2].errors) == ["prompt"]
     html = html_of(response)
-    assert 'value="Will it arrive in time?"' in html and 'value="Delighted"' in html
+    assert "Will it arrive in time?</textarea>" in html and 'value="Delighted"' in html
     assert MatchPair.objects.count() == 0
 
 
@@ -479,7 +488,7 @@ def test_an_option_with_feedback_but_no_text_is_pointed_out(client, admin, bank)
     response = client.post(new_question_url(bank, "single"), data)
     assert response.status_code == 400
     assert list(response.context["rows"].forms[2].errors) == ["text"]
-    assert 'value="Orphan feedback"' in html_of(response)
+    assert "Orphan feedback</textarea>" in html_of(response)
 
 
 def test_more_rows_keeps_what_was_typed_and_saves_nothing(client, admin, bank):
@@ -491,7 +500,7 @@ def test_more_rows_keeps_what_was_typed_and_saves_nothing(client, admin, bank):
     assert response.status_code == 200
     assert not response.context["form"].errors  # asking for room is not a save
     assert len(response.context["rows"].forms) == 9
-    assert 'value="Step 5"' in html_of(response)
+    assert "Step 5</textarea>" in html_of(response)
     assert Question.objects.count() == 0
 
 

@@ -696,3 +696,14 @@ def test_html_becomes_markdown_without_raw_html():
     ]
     assert to_text("<p>Fish &amp; <i>chips</i></p>", "html") == "Fish & chips"
     assert to_text("<b>kept</b> as written", "plain_text") == "<b>kept</b> as written"
+
+
+def test_import_page_prefills_the_bank_it_was_opened_from(client, admin):
+    from django.urls import reverse
+
+    from assessments import services
+
+    bank = services.bank_path_get_or_create(path=["Service", "Apologies"])
+    client.force_login(admin)
+    html = client.get(reverse("question_import"), {"bank": bank.pk}).content.decode()
+    assert 'value="Service/Apologies"' in html

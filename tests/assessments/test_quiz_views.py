@@ -281,7 +281,9 @@ def test_quiz_pages_make_a_bounded_number_of_queries(
 def test_before_rating_is_asked_on_the_first_lesson_until_answered(client, enrolled, quiz, course):
     from assessments.models import SelfRating
 
-    Quiz.objects.filter(pk=quiz.pk).update(self_rating_prompt="How sure are you with angry customers?")
+    Quiz.objects.filter(pk=quiz.pk).update(
+        self_rating_prompt="How sure are you with angry customers?"
+    )
     first = course.published_version.lessons.order_by("module__position", "position").first()
     url = reverse("lesson_detail", args=[course.slug, first.key])
     client.force_login(enrolled)

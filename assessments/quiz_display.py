@@ -79,7 +79,9 @@ def item_view(item: AttemptItem) -> ItemView:
     choices = {c.pk: c for c in version.choices.all()}
     shown = [i for i in item.option_order if i in choices]
     if version.kind == "ordering":
-        order = answer.get("order") or shown
+        # No rank until the learner gives one: a pre-filled order would be an answer they
+        # never gave (and could earn credit by chance).
+        order = answer.get("order") or []
         rank = {choice_id: n for n, choice_id in enumerate(order, start=1)}
         view.options = [Option(id=i, text=choices[i].text, rank=rank.get(i, 0)) for i in shown]
         return view

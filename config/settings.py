@@ -342,5 +342,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # fontTools logs every table it writes when the certificate PDF embeds a font.
         "fontTools": {"level": "WARNING"},
+        # The filesystem broker has no host; kombu warns about that on every connection.
+        "kombu.connection": {
+            "level": "ERROR" if CELERY_BROKER_URL == "filesystem://" else "WARNING"
+        },
     },
 }

@@ -294,3 +294,21 @@ def test_before_rating_is_asked_on_the_first_lesson_until_answered(client, enrol
     assert response.url == url
     assert SelfRating.objects.get(moment="before").rating == 2
     assert "Before you start:" not in client.get(url).content.decode()
+
+
+def test_an_untouched_ordering_question_earns_nothing(client, enrolled, course):
+    from tests.assessments.builders import ordering
+
+    quiz = build_quiz(course, questions=[ordering()])
+    client.force_login(enrolled)
+    attempt = start(client, quiz)
+    html = client.get(reverse("attempt_take", args=[attempt.pk])).content.decode()
+    assert " selected" not in html  # no rank is pre-chosen
+    # A plain form post sends every select at its blank default.
+    item = AttemptItem.objects.get(attempt=attempt)
+    blank = {f"q0-rank-{cid}": "" for cid in item.option_order}
+    client.post(reverse("attempt_submit", args=[attempt.pk]), blank)
+    attempt.refresh_from_db()
+    assert attempt.score == 0
+    item.refresh_from_db()
+    assert item.answer is None

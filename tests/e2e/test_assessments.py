@@ -216,6 +216,13 @@ def answer(page: Page, plan: Plan) -> None:
         field = question.get_by_label("Your answer")
         field.tap()
         page.keyboard.type(plan.expected["text"])
+        # Typed text saves after a pause, while the learner is still in the field.
+        expect(page.locator(f"#saved-{plan.number}")).to_contain_text("Saved at")
+        expect(field).to_be_focused()
+        wait_until(
+            lambda: AttemptItem.objects.get(pk=plan.item.pk).answer == plan.expected,
+            "the typed answer to be saved",
+        )
     elif plan.kind == "ordering":
         for rank, choice_id in enumerate(plan.expected["order"], start=1):
             select_id = f"{plan.prefix}-rank-{choice_id}"
@@ -303,6 +310,13 @@ def take_the_quiz(
     expect(page.locator("fieldset.question")).to_have_count(len(plans))
     kinds = {p.kind for p in plans}
     assert {"ordering", "matching", "short", "multiple", "truefalse", "single"} <= kinds
+    # Nothing on the taking page gives the answers away: no feedback, no explanations.
+    html = page.content()
+    for plan in plans:
+        version = plan.item.version
+        secrets = [version.explanation_markdown] + [c.feedback for c in version.choices.all()]
+        for secret in filter(None, secrets):
+            assert secret not in html, f"the taking page shows {secret[:60]!r}"
     axe(page)
     fits_width(page)
 
@@ -360,7 +374,8 @@ def take_the_quiz(
     expect(first).to_contain_text("Not right")
     expect(first).to_contain_text("you were certain")
     expect(first.locator(".prompt")).to_contain_text(version.prompt_markdown.strip())
-    expect(first.locator(".feedback")).to_have_text(chosen.feedback)  # why this choice is wrong
+    # Why the chosen answer is wrong, next to it.
+    expect(first.locator("li", has_text="Your answer:")).to_contain_text(chosen.feedback)
     expect(first.locator(".explanation")).to_contain_text(version.explanation_markdown)
     # Every question explains itself, and the chosen choices give their own feedback.
     expect(reviews.locator(".explanation")).to_have_count(len(plans))
@@ -373,7 +388,7 @@ def take_the_quiz(
             picked = next(
                 c for c in plan.item.version.choices.all() if c.pk == plan.expected["choice"]
             )
-            expect(article.locator(".feedback")).to_have_text(picked.feedback)
+            expect(article.locator("li", has_text="Your answer:")).to_contain_text(picked.feedback)
     axe(page)
     fits_width(page)
     screenshot(page, "quiz-review")
@@ -425,6 +440,7 @@ def play_the_scenario(
         for feedback in all_feedback:
             assert feedback not in html, f"feedback shown before the end: {feedback[:60]}"
         assert "Why it matters" not in html and "better reply" not in html.lower()
+        assert "Your behaviours" not in html and "Outcome:" not in html
         if step == 0:
             axe(page)
             fits_width(page)
@@ -443,13 +459,15 @@ def play_the_scenario(
         expect(page.locator("#chat-status")).to_have_text(
             f"The customer answered. Choose from {node.replies.count()} replies."
         )
+        # Keyboard and screen-reader users land on the customer's new line.
+        expect(chat.locator("#latest")).to_be_focused()
     else:
         pytest.fail("the path never reached an ending")
 
     # --- The debrief ------------------------------------------------------------------------
-    run.refresh_from_db()
-    expect(page).to_have_url(f"{live_server.url}/practice/{SCENARIO_SLUG}/runs/{run.pk}/")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"How it went: {SCENARIO_TITLE}")
+    expect(page).to_have_url(f"{live_server.url}/practice/{SCENARIO_SLUG}/runs/{run.pk}/")
+    run.refresh_from_db()
     assert run.finished_at is not None and run.outcome == node.outcome == "loyal"
     assert run.path == [r.pk for r in chosen]
     outcome = page.get_by_role("region", name="Outcome: Calmed and loyal")
@@ -476,7 +494,7 @@ def play_the_scenario(
     for n, reply in enumerate(chosen):
         expect(steps.nth(n).locator(".bubble-customer")).to_contain_text(reply.node.line)
         expect(steps.nth(n).locator(".bubble-you")).to_contain_text(reply.text)
-        expect(steps.nth(n).locator(".feedback")).to_contain_text(reply.feedback)
+        expect(steps.nth(n)).to_contain_text(f"Why it matters: {reply.feedback}")
     expect(steps.last).to_contain_text(node.line)
     # The weak first reply ("calm down") gets a better one; the later, best replies don't.
     opening = chosen[0].node

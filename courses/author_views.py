@@ -12,13 +12,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.forms import add_service_errors
 from config.http import AuthedRequest
 from learners.permissions import can_author_content
 
@@ -31,16 +31,6 @@ from .models import Course, CourseImage, CourseVersion, Lesson, Module
 def _require_author(request: AuthedRequest) -> None:
     if not can_author_content(request.user):
         raise Http404
-
-
-def _errors_to_form(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        for error in exc.messages:
-            form.add_error(None, error)
 
 
 def _module_for(request: AuthedRequest, pk: int) -> Module:
@@ -80,7 +70,7 @@ def course_new(request: AuthedRequest) -> HttpResponse:
                 created_by=request.user,
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Course created. Add a module and your first lesson."))
             return redirect("author_course", pk=course.pk)
@@ -135,7 +125,7 @@ def course_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                     self_enrol=form.cleaned_data["self_enrol"],
                 )
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("author_course", pk=course.pk)
@@ -269,7 +259,7 @@ def module_new(request: AuthedRequest, pk: int) -> HttpResponse:
                 summary=form.cleaned_data["summary"],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Module added."))
             return redirect("author_course", pk=course.pk)
@@ -300,7 +290,7 @@ def module_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 summary=form.cleaned_data["summary"],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Module saved."))
             return redirect("author_course", pk=module.version.course_id)
@@ -383,7 +373,7 @@ def lesson_new(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             lesson = services.lesson_create(module=module, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Lesson “%(title)s” added.") % {"title": lesson.title})
             return redirect("author_course", pk=module.version.course_id)
@@ -408,7 +398,7 @@ def lesson_edit(request: AuthedRequest, pk: int) -> HttpResponse:
             try:
                 services.lesson_update(lesson=lesson, **form.cleaned_data)
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Lesson saved."))
                 if "stay" in request.POST:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.forms import add_service_errors
 from config.http import AuthedRequest, HtmxRequest
 from courses import selectors
 from courses.models import LearningPath
@@ -136,9 +137,7 @@ def invite(request: AuthedRequest) -> HttpResponse:
                 invited_by=request.user,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -274,9 +273,7 @@ def team_create(request: AuthedRequest) -> HttpResponse:
                 name=form.cleaned_data["name"], parent=form.cleaned_data["parent"]
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Team “%(name)s” created.") % {"name": team.name})
             return redirect("team_detail", pk=team.pk)

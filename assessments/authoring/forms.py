@@ -8,25 +8,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from config.forms import Form as BaseForm
 
 from .selectors import BankNode
-
-
-def errors_to_form(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on `form`: each message on the field it names, or at
-    the top of the form when the field is not on it."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(name if name in form.fields else None, error)
-    else:
-        for error in exc.messages:
-            form.add_error(None, error)
-
 
 # --- Banks ------------------------------------------------------------------------------------
 

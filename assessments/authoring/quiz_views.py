@@ -22,11 +22,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments.models import Question, Quiz, QuizSlot
+from config.forms import add_service_errors
 from config.http import AuthedRequest
 from courses.models import Course, Module
 
 from . import access, selectors, services
-from .forms import AFTER_COURSE, QuizForm, SlotDrawForm, SlotQuestionForm, errors_to_form
+from .forms import AFTER_COURSE, QuizForm, SlotDrawForm, SlotQuestionForm
 from .selectors import BankNode, BankTree
 
 
@@ -121,7 +122,7 @@ def quiz_new(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             quiz = services.quiz_create(course=course, data=_quiz_settings(form))
         except ValidationError as exc:
-            errors_to_form(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Quiz created. Now add its questions."))
             return redirect("author_quiz", pk=quiz.pk)
@@ -220,7 +221,7 @@ def quiz_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             services.quiz_update(quiz=quiz, data=_quiz_settings(form))
         except ValidationError as exc:
-            errors_to_form(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Quiz settings saved."))
             return redirect("author_quiz", pk=quiz.pk)
@@ -245,7 +246,7 @@ def slot_add_question(request: AuthedRequest, pk: int) -> HttpResponse:
                 raise ValidationError({"question": _("Choose a question.")})
             slot = services.slot_add_question(quiz=quiz, question=question)
         except ValidationError as exc:
-            errors_to_form(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Question added."))
             return _to_slots(quiz, f"slot-{slot.pk}")
@@ -266,7 +267,7 @@ def slot_add_draw(request: AuthedRequest, pk: int) -> HttpResponse:
                 quiz=quiz, bank=node.bank, count=form.cleaned_data["count"]
             )
         except ValidationError as exc:
-            errors_to_form(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Random draw added."))
             return _to_slots(quiz, f"slot-{slot.pk}")

@@ -18,10 +18,11 @@ from django.views.decorators.http import require_POST
 
 from assessments import services as question_services
 from assessments.models import Question, QuestionBank, QuestionVersion
+from config.forms import add_service_errors
 from config.http import AuthedRequest
 
 from . import access, selectors, services
-from .forms import BankForm, errors_to_form
+from .forms import BankForm
 from .preview import learner_preview
 from .question_forms import KIND_HELP, QuestionEditor
 
@@ -63,7 +64,7 @@ def bank_new(request: AuthedRequest) -> HttpResponse:
                 name=form.cleaned_data["name"], parent=parent.bank if parent else None
             )
         except ValidationError as exc:
-            errors_to_form(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Question bank “%(name)s” created.") % {"name": bank})
             return redirect("author_bank", pk=bank.pk)

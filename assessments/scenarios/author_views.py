@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments.models import Scenario, ScenarioNode, ScenarioReply
+from config.forms import add_service_errors
 from config.http import AuthedRequest
 from learners.permissions import can_author_content
 
@@ -42,16 +43,13 @@ def _require_author(request: AuthedRequest) -> None:
 
 
 def _errors_to_form(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
+    # A reply's scores are five fields that the service reports under one name per behaviour.
+    if isinstance(form, ReplyForm) and hasattr(exc, "error_dict"):
         for name, errors in exc.message_dict.items():
             for error in errors:
-                if isinstance(form, ReplyForm):
-                    form.add_service_error(name, error)
-                else:
-                    form.add_error(name if name in form.fields else None, error)
-    else:
-        for error in exc.messages:
-            form.add_error(None, error)
+                form.add_service_error(name, error)
+        return
+    add_service_errors(form, exc)
 
 
 def _line_url(node: ScenarioNode) -> str:

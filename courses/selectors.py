@@ -133,16 +133,22 @@ def enrolments_for_dashboard(user: User) -> list[Enrolment]:
 
 @dataclass
 class NextStep:
+    """Either a lesson to open, or (every lesson done) a quiz or practice conversation the
+    course still asks for, as `checkpoint_title` and `checkpoint_url`."""
+
     enrolment: Enrolment
-    lesson: Lesson
+    lesson: Lesson | None
     resuming: bool
+    checkpoint_title: str = ""
+    checkpoint_url: str = ""
 
 
 def next_step_for(enrolments: list[Enrolment]) -> NextStep | None:
     """Where the learner should go now: back to the lesson they were last on, or on to the first
-    unfinished lesson of their most pressing course. None when nothing is unfinished.
+    unfinished lesson of their most pressing course, or (lessons all done) to the quiz or
+    practice conversation that course still asks for. None when nothing is unfinished.
 
-    At most two queries, whatever the number of enrolments.
+    At most four queries, whatever the number of enrolments.
     """
     active = [e for e in enrolments if e.completed_at is None]
     if not active:
@@ -157,9 +163,25 @@ def next_step_for(enrolments: list[Enrolment]) -> NextStep | None:
         return None
     outline = outline_for(version, pick)
     lesson = outline.next_lesson(after=pick.last_lesson_key)
-    if lesson is None:
-        return None
-    return NextStep(enrolment=pick, lesson=lesson, resuming=lesson.key == pick.last_lesson_key)
+    if lesson is not None:
+        return NextStep(enrolment=pick, lesson=lesson, resuming=lesson.key == pick.last_lesson_key)
+    return _checkpoint_step(pick)
+
+
+def _checkpoint_step(enrolment: Enrolment) -> NextStep | None:
+    """Every lesson is done but the course is not: point at what it still asks for."""
+    from django.urls import reverse
+
+    from assessments.completion import open_requirements
+
+    quizzes, scenarios = open_requirements(user_id=enrolment.user_id, course_id=enrolment.course_id)
+    if quizzes:
+        url = reverse("quiz_detail", args=[quizzes[0].key])
+        return NextStep(enrolment, None, False, quizzes[0].title, url)
+    if scenarios:
+        url = reverse("scenario_detail", args=[scenarios[0].slug])
+        return NextStep(enrolment, None, False, scenarios[0].title, url)
+    return None
 
 
 def blocking_course(user: User, course: Course) -> Course | None:

@@ -312,3 +312,15 @@ def test_an_untouched_ordering_question_earns_nothing(client, enrolled, course):
     assert attempt.score == 0
     item.refresh_from_db()
     assert item.answer is None
+
+
+def test_dashboard_points_at_the_quick_check_once_lessons_are_done(client, enrolled, quiz, course):
+    from learners.models import Enrolment
+
+    enrolment = Enrolment.objects.get(user=enrolled, course=course)
+    for lesson in course.published_version.lessons.all():
+        progress.lesson_complete(enrolment=enrolment, lesson_key=lesson.key)
+    client.force_login(enrolled)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "One last step:" in html
+    assert reverse("quiz_detail", args=[quiz.key]) in html

@@ -324,3 +324,12 @@ def test_dashboard_points_at_the_quick_check_once_lessons_are_done(client, enrol
     html = client.get(reverse("dashboard")).content.decode()
     assert "One last step:" in html
     assert reverse("quiz_detail", args=[quiz.key]) in html
+
+
+def test_timed_quiz_shows_its_deadline_for_the_countdown(client, enrolled, course):
+    quiz = build_quiz(course, questions=[single()], time_limit_minutes=15)
+    client.force_login(enrolled)
+    attempt = start(client, quiz)
+    html = client.get(reverse("attempt_take", args=[attempt.pk])).content.decode()
+    assert f'data-deadline="{attempt.deadline.isoformat()}"' in html
+    assert 'role="timer"' in html

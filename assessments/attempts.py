@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from learners.models import User
+from learners.progress import enrolment_refresh_for
 
 from . import grading
 from .models import Attempt, AttemptItem, Question, QuestionVersion, Quiz
@@ -229,7 +230,9 @@ def attempt_submit(*, attempt: Attempt) -> tuple[Attempt, bool]:
             return locked, False
         status = Attempt.Status.SUBMITTED if _accepting(locked, now) else Attempt.Status.EXPIRED
         graded = _grade(locked, status, now)
-        transaction.on_commit(lambda: _refresh_enrolment(graded.user_id, graded.quiz.course_id))
+        transaction.on_commit(
+            lambda: enrolment_refresh_for(user_id=graded.user_id, course_id=graded.quiz.course_id)
+        )
     return graded, True
 
 
@@ -245,7 +248,9 @@ def attempt_expire(*, attempt_id: int) -> bool:
         if locked is None or _accepting(locked, now) or locked.status != Attempt.Status.IN_PROGRESS:
             return False
         graded = _grade(locked, Attempt.Status.EXPIRED, now)
-        transaction.on_commit(lambda: _refresh_enrolment(graded.user_id, graded.quiz.course_id))
+        transaction.on_commit(
+            lambda: enrolment_refresh_for(user_id=graded.user_id, course_id=graded.quiz.course_id)
+        )
     return True
 
 
@@ -257,12 +262,3 @@ def overdue_attempt_ids(now: datetime | None = None) -> list[int]:
             status=Attempt.Status.IN_PROGRESS, deadline__lt=now - GRACE
         ).values_list("pk", flat=True)
     )
-
-
-def _refresh_enrolment(user_id: int, course_id: int) -> None:
-    from learners.models import Enrolment
-    from learners.progress import enrolment_refresh
-
-    enrolment = Enrolment.objects.filter(user_id=user_id, course_id=course_id).first()
-    if enrolment is not None:
-        enrolment_refresh(enrolment=enrolment)

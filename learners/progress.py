@@ -128,6 +128,15 @@ def enrolment_refresh(*, enrolment: Enrolment) -> Enrolment:
     return enrolment
 
 
+def enrolment_refresh_for(*, user_id: int, course_id: int) -> Enrolment | None:
+    """Refresh the person's enrolment in the course, if they have one (after a quiz is passed
+    or a practice conversation finished). Returns it, or None when not enrolled."""
+    enrolment = Enrolment.objects.filter(user_id=user_id, course_id=course_id).first()
+    if enrolment is None:
+        return None
+    return enrolment_refresh(enrolment=enrolment)
+
+
 def _assessments_done(enrolment: Enrolment) -> bool:
     from assessments.completion import open_requirements
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import Scenario, ScenarioNode, ScenarioReply, ScenarioRun
 from learners.models import User
+from learners.progress import enrolment_refresh_for
 
 if TYPE_CHECKING:
     # A dev-only package: type names only, never imported at run time.
@@ -94,20 +95,10 @@ def run_reply(*, run: ScenarioRun, reply_id: int, step: int | None = None) -> Sc
         run.finished_at = timezone.now()
         run.outcome = reply.next_node.outcome
         # Finishing may complete the course (practice counts like a quiz).
-        user_id, course_id = run.user_id, scenario_course_id(run)
-        transaction.on_commit(lambda: refresh_enrolment(user_id, course_id))
+        user_id, course_id = run.user_id, run.scenario.course_id
+        transaction.on_commit(lambda: enrolment_refresh_for(user_id=user_id, course_id=course_id))
     run.save()
     return run
-
-
-def scenario_course_id(run: ScenarioRun) -> int:
-    return Scenario.objects.values_list("course_id", flat=True).get(pk=run.scenario_id)
-
-
-def refresh_enrolment(user_id: int, course_id: int) -> None:
-    from assessments.attempts import _refresh_enrolment
-
-    _refresh_enrolment(user_id, course_id)
 
 
 def scenario_completed(user: User, scenario: Scenario) -> bool:

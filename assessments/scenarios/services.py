@@ -41,11 +41,9 @@ from .play import (  # noqa: F401
     Turn,
     Walk,
     behaviour_totals,
-    refresh_enrolment,
     run_reply,
     run_start,
     scenario_completed,
-    scenario_course_id,
 )
 from .specs import (  # noqa: F401
     BEHAVIOURS,

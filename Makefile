@@ -43,6 +43,7 @@ run: $(VENV)/.run-deps
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(VENV)/.dev-deps
 	DEBUG=1 $(BIN)/mypy .

@@ -16,8 +16,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courses.events import announce_learner_progressed
 from learners.models import User
-from learners.progress import enrolment_refresh_for
 
 from . import grading
 from .models import Attempt, AttemptItem, Question, QuestionVersion, Quiz
@@ -230,9 +230,7 @@ def attempt_submit(*, attempt: Attempt) -> tuple[Attempt, bool]:
             return locked, False
         status = Attempt.Status.SUBMITTED if _accepting(locked, now) else Attempt.Status.EXPIRED
         graded = _grade(locked, status, now)
-        transaction.on_commit(
-            lambda: enrolment_refresh_for(user_id=graded.user_id, course_id=graded.quiz.course_id)
-        )
+        announce_learner_progressed(user_id=graded.user_id, course_id=graded.quiz.course_id)
     return graded, True
 
 
@@ -248,9 +246,7 @@ def attempt_expire(*, attempt_id: int) -> bool:
         if locked is None or _accepting(locked, now) or locked.status != Attempt.Status.IN_PROGRESS:
             return False
         graded = _grade(locked, Attempt.Status.EXPIRED, now)
-        transaction.on_commit(
-            lambda: enrolment_refresh_for(user_id=graded.user_id, course_id=graded.quiz.course_id)
-        )
+        announce_learner_progressed(user_id=graded.user_id, course_id=graded.quiz.course_id)
     return True
 
 

@@ -1,7 +1,9 @@
 """Who may see and take quizzes, and whose attempts a person may look at.
 
-Learners take published quizzes of live courses they are enrolled in; reviews are visible to the
-learner, their managers and training admins. Everything else answers 404.
+Everyone signed in sees the published quizzes of live courses; taking one follows the course
+(`courses.permissions.can_take_part`). Drafts are tried in the authoring preview, by admins
+too. Reviews are visible to the learner, their managers and training admins. Everything else
+answers 404.
 """
 
 from __future__ import annotations
@@ -11,18 +13,17 @@ from uuid import UUID
 from django.db.models import QuerySet
 from django.http import Http404
 
-from learners.models import Enrolment
+from courses.permissions import can_take_part
 from learners.permissions import AnyUser, can_author_content, is_training_admin, people_visible_to
 
 from .models import Attempt, QuestionBank, Quiz
 
 
 def quizzes_visible_to(user: AnyUser) -> QuerySet[Quiz]:
-    """Admins see every quiz; others the published quizzes of live courses."""
+    """The published quizzes of live courses, for everyone signed in (admins included); none
+    for visitors."""
     if not user.is_authenticated or not user.is_active:
         return Quiz.objects.none()
-    if is_training_admin(user):
-        return Quiz.objects.all()
     return Quiz.objects.published().filter(course__published_version__isnull=False)
 
 
@@ -35,13 +36,9 @@ def get_quiz_for(user: AnyUser, key: UUID | str) -> Quiz:
 
 
 def can_take_quiz(user: AnyUser, quiz: Quiz) -> bool:
-    """Enrolled learners of the quiz's course may take it; so may admins (to try it). One query
-    for learners."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if is_training_admin(user):
-        return True
-    return Enrolment.objects.filter(user=user, course_id=quiz.course_id).exists()
+    """A published quiz may be taken by whoever may take part in its course. One query when
+    `quiz.course` is loaded."""
+    return quiz.is_published and can_take_part(user, quiz.course)
 
 
 def get_own_attempt(user: AnyUser, pk: int) -> Attempt:

@@ -18,6 +18,7 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from courses.events import announce_requirements_changed
 from courses.models import Course, Module
 
 from . import services
@@ -180,6 +181,7 @@ def load_quiz_file(path: Path) -> LoadResult:
                 updated += 1
             questions.append(question)
         quiz_key = uuid.uuid5(_NAMESPACE, f"quiz/{course.slug}/{path.stem}")
+        announce_requirements_changed(course_id=course.pk)
         quiz, _new = Quiz.objects.update_or_create(
             key=quiz_key,
             defaults={

@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "learners",
     "courses",
     "assessments",
+    "progress",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("learners.urls")),
     path("", include("courses.urls")),
     path("", include("assessments.urls")),
+    path("", include("progress.urls")),
 ]
 
 if settings.DEBUG:

@@ -4,7 +4,7 @@ through the services; here most content is read-only so nothing bypasses version
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import Course, CourseImage, CourseVersion, LearningPath, PathCourse
+from .models import Course, CourseImage, CourseVersion, Enrolment, LearningPath, PathCourse
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -65,3 +65,12 @@ class LearningPathAdmin(admin.ModelAdmin):
 class CourseImageAdmin(admin.ModelAdmin):
     list_display = ["alt_text", "course", "created_at"]
     readonly_fields = ["image", "course", "uploaded_by", "created_at"]
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(admin.ModelAdmin):
+    list_display = ["user", "course", "source", "completed_lessons", "completed_at", "due_at"]
+    list_filter = ["source", "course"]
+    search_fields = ["user__email", "user__full_name", "course__slug"]
+    readonly_fields = ["last_lesson_key", "last_activity_at", "completed_lessons", "completed_at"]
+    autocomplete_fields = ["user"]

@@ -201,10 +201,10 @@ def _preview_version(course: Course) -> CourseVersion:
 def course_preview(request: AuthedRequest, pk: int) -> HttpResponse:
     course = permissions.get_authored_course(request.user, pk)
     version = _preview_version(course)
-    outline = selectors.outline_for(version, None)
+    outline = selectors.outline_for(version)
     return render(
         request,
-        "courses/course_detail.html",
+        "progress/course_detail.html",
         {
             "course": course,
             "version": version,
@@ -221,7 +221,7 @@ def course_preview(request: AuthedRequest, pk: int) -> HttpResponse:
 def lesson_preview(request: AuthedRequest, pk: int, key: object) -> HttpResponse:
     course = permissions.get_authored_course(request.user, pk)
     version = _preview_version(course)
-    outline = selectors.outline_for(version, None, current=key)  # type: ignore[arg-type]
+    outline = selectors.outline_for(version, current=key)  # type: ignore[arg-type]
     index = next((i for i, ls in enumerate(outline.lessons) if ls.key == key), None)
     if index is None:
         raise Http404
@@ -229,7 +229,7 @@ def lesson_preview(request: AuthedRequest, pk: int, key: object) -> HttpResponse
     previous, following = outline.neighbours(lesson.key)
     return render(
         request,
-        "courses/lesson.html",
+        "progress/lesson.html",
         {
             "course": course,
             "version": version,

@@ -5,6 +5,10 @@ most one editable draft, and frozen versions that were published at some point.
 `Course.published_version` is what learners see. Modules and lessons carry a `key` (UUID) that
 stays the same from version to version, so progress recorded against a lesson survives every
 re-publish.
+
+An `Enrolment` is a person's place on a course, the way a team membership is their place in a
+team: it is what lets them take the course's lessons, quizzes and practice conversations. Its
+progress counters are kept by the progress app, which sits above courses and assessments.
 """
 
 from __future__ import annotations
@@ -12,8 +16,10 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -207,3 +213,61 @@ class PathCourse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path}: {self.course}"
+
+
+class EnrolmentQuerySet(models.QuerySet["Enrolment"]):
+    def for_learner(self, user: AbstractBaseUser) -> EnrolmentQuerySet:
+        """This person's enrolments in courses that are live, with the live version joined."""
+        return self.filter(user=user, course__published_version__isnull=False).select_related(
+            "course", "course__published_version"
+        )
+
+    def active(self) -> EnrolmentQuerySet:
+        """Not yet completed."""
+        return self.filter(completed_at__isnull=True)
+
+
+class Enrolment(models.Model):
+    """One person taking one course.
+
+    The counters below (`completed_lessons`, `completed_at`, `last_lesson_key`,
+    `last_activity_at`) are denormalised by `progress.services` so list pages never count per
+    row; nothing else writes them. Progress itself is kept per lesson *key*, so it outlives
+    versions.
+    """
+
+    class Source(models.TextChoices):
+        SELF = "self", _("Chose it")
+        PATH = "path", _("Part of a learning path")
+        ASSIGNED = "assigned", _("Assigned")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrolments")
+    path = models.ForeignKey(
+        LearningPath,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enrolments",
+    )
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.SELF)
+    enrolled_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(null=True, blank=True)
+    last_lesson_key = models.UUIDField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    completed_lessons = models.PositiveIntegerField(default=0)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EnrolmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_activity_at", "-enrolled_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="enrolment_unique"),
+        ]
+        indexes = [models.Index(fields=["user", "completed_at"], name="enrolment_user_done_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.course}"

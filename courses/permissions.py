@@ -10,7 +10,7 @@ from django.http import Http404
 
 from learners.permissions import AnyUser, can_author_content, is_training_admin
 
-from .models import Course, CourseQuerySet, LearningPath, LearningPathQuerySet
+from .models import Course, CourseQuerySet, Enrolment, LearningPath, LearningPathQuerySet
 
 
 def courses_visible_to(user: AnyUser) -> CourseQuerySet:
@@ -35,6 +35,20 @@ def can_view_course(user: AnyUser, course: Course) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     return course.is_live or is_training_admin(user)
+
+
+def can_take_part(user: AnyUser, course: Course) -> bool:
+    """May this person take this course's lessons, quizzes and practice conversations?
+
+    The one rule for every learner page of a course: the course is live and the person is
+    enrolled in it. Admins are no exception (they enrol like anyone, and try drafts through the
+    authoring previews). No query for visitors or a course that is not live; one otherwise.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if not course.is_live:
+        return False
+    return Enrolment.objects.filter(user=user, course=course).exists()
 
 
 def can_author_course(user: AnyUser, course: Course | None = None) -> bool:

@@ -1,8 +1,4 @@
-"""Read paths shared by the learner's pages: outlines, progress, the next step.
-
-Every function here costs a fixed number of queries, whatever the number of courses, lessons or
-learners; the counts are pinned in tests/courses/test_learner_views.py.
-"""
+"""Read paths over courses and learning paths shared by several pages."""
 
 from __future__ import annotations
 
@@ -10,11 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, F, Prefetch
+from django.db.models import Prefetch
 
-from learners.models import Enrolment, LessonProgress, User
-
-from .models import Course, CourseVersion, LearningPath, Lesson, Module, PathCourse
+from .models import CourseVersion, LearningPath, Lesson, Module, PathCourse
 
 
 @dataclass
@@ -74,22 +68,16 @@ class Outline:
 
 
 def outline_for(
-    version: CourseVersion, enrolment: Enrolment | None, current: UUID | None = None
+    version: CourseVersion, completed: set[UUID] | None = None, current: UUID | None = None
 ) -> Outline:
-    """Two queries (modules with lessons, then this enrolment's completed keys; the second is
-    skipped without an enrolment)."""
+    """The version's modules and lessons in order, marking the lessons whose keys are in
+    `completed` and the `current` one. One query (modules with their lessons)."""
     modules = list(
         version.modules.prefetch_related(
             Prefetch("lessons", queryset=Lesson.objects.order_by("position", "pk"))
         ).order_by("position", "pk")
     )
-    completed: set[UUID] = set()
-    if enrolment is not None:
-        completed = set(
-            LessonProgress.objects.filter(
-                enrolment=enrolment, completed_at__isnull=False
-            ).values_list("lesson_key", flat=True)
-        )
+    completed = completed or set()
     rows: list[ModuleRow] = []
     lessons: list[Lesson] = []
     for module in modules:
@@ -112,101 +100,6 @@ def outline_for(
         completed_keys=completed,
         total_minutes=sum(lesson.minutes for lesson in lessons),
     )
-
-
-def enrolments_for_dashboard(user: User) -> list[Enrolment]:
-    """The person's enrolments in live courses, each annotated with `total_lessons` in the live
-    version. One query."""
-    return list(
-        Enrolment.objects.for_learner(user)
-        .annotate(total_lessons=Count("course__published_version__lessons", distinct=True))
-        # Explicit NULL placement: PostgreSQL and SQLite disagree by default, and a course never
-        # opened must not sort above the one being worked on.
-        .order_by(
-            F("completed_at").asc(nulls_first=True),
-            F("last_activity_at").desc(nulls_last=True),
-            F("due_at").asc(nulls_last=True),
-            "enrolled_at",
-        )
-    )
-
-
-@dataclass
-class NextStep:
-    """Either a lesson to open, or (every lesson done) a quiz or practice conversation the
-    course still asks for, as `checkpoint_title` and `checkpoint_url`."""
-
-    enrolment: Enrolment
-    lesson: Lesson | None
-    resuming: bool
-    checkpoint_title: str = ""
-    checkpoint_url: str = ""
-
-
-def next_step_for(enrolments: list[Enrolment]) -> NextStep | None:
-    """Where the learner should go now: back to the lesson they were last on, or on to the first
-    unfinished lesson of their most pressing course, or (lessons all done) to the quiz or
-    practice conversation that course still asks for. None when nothing is unfinished.
-
-    At most four queries, whatever the number of enrolments.
-    """
-    active = [e for e in enrolments if e.completed_at is None]
-    if not active:
-        return None
-    touched = [e for e in active if e.last_activity_at is not None]
-    if touched:
-        pick = max(touched, key=lambda e: e.last_activity_at)  # type: ignore[arg-type,return-value]
-    else:
-        pick = min(active, key=lambda e: (e.due_at is None, e.due_at, e.enrolled_at))
-    version = pick.course.published_version
-    if version is None:
-        return None
-    outline = outline_for(version, pick)
-    lesson = outline.next_lesson(after=pick.last_lesson_key)
-    if lesson is not None:
-        return NextStep(enrolment=pick, lesson=lesson, resuming=lesson.key == pick.last_lesson_key)
-    return _checkpoint_step(pick)
-
-
-def _checkpoint_step(enrolment: Enrolment) -> NextStep | None:
-    """Every lesson is done but the course is not: point at what it still asks for."""
-    from django.urls import reverse
-
-    from assessments.completion import open_requirements
-
-    quizzes, scenarios = open_requirements(user_id=enrolment.user_id, course_id=enrolment.course_id)
-    if quizzes:
-        url = reverse("quiz_detail", args=[quizzes[0].key])
-        return NextStep(enrolment, None, False, quizzes[0].title, url)
-    if scenarios:
-        url = reverse("scenario_detail", args=[scenarios[0].slug])
-        return NextStep(enrolment, None, False, scenarios[0].title, url)
-    return None
-
-
-def blocking_course(user: User, course: Course) -> Course | None:
-    """The course the learner must finish before this one, when a learning path they follow
-    says so; None when nothing blocks it. Two queries."""
-    steps = list(
-        PathCourse.objects.filter(
-            course=course, requires_previous=True, path__enrolments__user=user
-        ).select_related("path")
-    )
-    for step in steps:
-        previous = (
-            PathCourse.objects.filter(path=step.path, position__lt=step.position)
-            .select_related("course__published_version")
-            .order_by("-position")
-            .first()
-        )
-        if previous is None or not previous.course.is_live:
-            continue
-        finished = Enrolment.objects.filter(
-            user=user, course=previous.course, completed_at__isnull=False
-        ).exists()
-        if not finished:
-            return previous.course
-    return None
 
 
 def path_with_courses(path: LearningPath) -> list[PathCourse]:

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 
 from learners.models import User
 
+from . import events
 from .content import render_markdown, video_embed_url
-from .models import Course, CourseVersion, LearningPath, Lesson, Module, PathCourse
+from .models import Course, CourseVersion, Enrolment, LearningPath, Lesson, Module, PathCourse
 
 
 def _require_draft(version: CourseVersion) -> None:
@@ -248,20 +249,16 @@ def course_publish(*, course: Course) -> CourseVersion:
         draft.save(update_fields=["status", "published_at"])
         course.published_version = draft
         course.save(update_fields=["published_version", "updated_at"])
-        transaction.on_commit(lambda: _queue_progress_refresh(course.pk))
+        events.announce_requirements_changed(course_id=course.pk)
     return draft
-
-
-def _queue_progress_refresh(course_id: int) -> None:
-    from learners.tasks import refresh_course_progress
-
-    refresh_course_progress.delay(course_id)
 
 
 def course_unpublish(*, course: Course) -> Course:
     """Hide the course from learners. Their progress stays and returns when it is republished."""
-    course.published_version = None
-    course.save(update_fields=["published_version", "updated_at"])
+    with transaction.atomic():
+        course.published_version = None
+        course.save(update_fields=["published_version", "updated_at"])
+        events.announce_requirements_changed(course_id=course.pk)
     return course
 
 
@@ -270,8 +267,10 @@ def course_republish(*, course: Course) -> Course:
     latest = course.versions.filter(status=CourseVersion.Status.FROZEN).order_by("-number").first()
     if latest is None:
         raise ValidationError(_("This course has never been published."))
-    course.published_version = latest
-    course.save(update_fields=["published_version", "updated_at"])
+    with transaction.atomic():
+        course.published_version = latest
+        course.save(update_fields=["published_version", "updated_at"])
+        events.announce_requirements_changed(course_id=course.pk)
     return course
 
 
@@ -301,3 +300,35 @@ def path_create(
                 path=path, course=course, defaults={"position": position}
             )
     return path
+
+
+# --- Enrolments: a person's place on a course ---------------------------------------------
+
+
+def enrolment_create(
+    *,
+    user: User,
+    course: Course,
+    source: str = Enrolment.Source.SELF,
+    path: LearningPath | None = None,
+) -> Enrolment:
+    """Enrol `user` in `course` (a live course); returns the existing enrolment if there is one.
+
+    Raises ValidationError when the course is not live.
+    """
+    if not course.is_live:
+        raise ValidationError(_("This course isn't available right now."))
+    enrolment, _created = Enrolment.objects.get_or_create(
+        user=user, course=course, defaults={"source": source, "path": path}
+    )
+    return enrolment
+
+
+def path_enrol(*, user: User, path: LearningPath) -> list[Enrolment]:
+    """Enrol `user` in every live course of `path`, in order. Existing enrolments are kept."""
+    with transaction.atomic():
+        return [
+            enrolment_create(user=user, course=step.course, source=Enrolment.Source.PATH, path=path)
+            for step in path.steps.select_related("course").order_by("position")
+            if step.course.is_live
+        ]

@@ -1,20 +1,8 @@
 from django.urls import path
 
-from . import author_views, bundle_views, views
+from . import author_views, bundle_views
 
 urlpatterns = [
-    path("catalog/", views.catalog, name="catalog"),
-    path("courses/<slug:slug>/", views.course_detail, name="course_detail"),
-    path("courses/<slug:slug>/start/", views.course_enrol, name="course_enrol"),
-    path("courses/<slug:slug>/lessons/<uuid:key>/", views.lesson_detail, name="lesson_detail"),
-    path(
-        "courses/<slug:slug>/lessons/<uuid:key>/complete/",
-        views.lesson_complete,
-        name="lesson_complete",
-    ),
-    path("courses/<slug:slug>/lessons/<uuid:key>/time/", views.lesson_time, name="lesson_time"),
-    path("paths/<slug:slug>/", views.path_detail, name="path_detail"),
-    path("paths/<slug:slug>/start/", views.path_enrol, name="path_enrol"),
     # Authoring (training admins)
     path("author/", author_views.course_list, name="author_courses"),
     path("author/courses/new/", author_views.course_new, name="author_course_new"),

@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import Certificate, Enrolment, Invitation, Membership, Team, User
+from .models import Invitation, Membership, Team, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -56,19 +56,3 @@ class InvitationAdmin(admin.ModelAdmin):
     search_fields = ["email"]
     list_filter = ["team"]
     readonly_fields = ["nonce", "sent_at", "accepted_at", "accepted_by"]
-
-
-@admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
-    list_display = ["user", "course", "source", "completed_lessons", "completed_at", "due_at"]
-    list_filter = ["source", "course"]
-    search_fields = ["user__email", "user__full_name", "course__slug"]
-    readonly_fields = ["last_lesson_key", "last_activity_at", "completed_lessons", "completed_at"]
-    autocomplete_fields = ["user"]
-
-
-@admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):
-    list_display = ["code", "learner_name", "course_title", "issued_at"]
-    search_fields = ["code", "learner_name", "user__email"]
-    readonly_fields = ["enrolment", "user", "course", "code", "issued_at"]

@@ -21,11 +21,3 @@ def send_invitation_email(invitation_id: int) -> bool:
 def clear_expired_sessions() -> None:
     """Delete expired sign-in sessions so the table does not grow without end."""
     call_command("clearsessions")
-
-
-@shared_task
-def refresh_course_progress(course_id: int) -> int:
-    """After a course is republished, recount everyone's progress against the new version."""
-    from .progress import course_progress_refresh
-
-    return course_progress_refresh(course_id=course_id)

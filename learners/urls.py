@@ -1,18 +1,14 @@
 from django.urls import path
 
-from . import certificates, views
+from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("dashboard/", views.dashboard, name="dashboard"),
     path("people/", views.people, name="people"),
     path("people/invite/", views.invite, name="invite"),
     path("invitations/<int:pk>/resend/", views.invitation_resend, name="invitation_resend"),
     path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
-    path("certificates/<str:code>/", certificates.certificate_detail, name="certificate_detail"),
-    path("certificates/<str:code>/pdf/", certificates.certificate_pdf, name="certificate_pdf"),
-    path("verify/<str:code>/", certificates.certificate_verify, name="certificate_verify"),
     path("teams/", views.teams, name="teams"),
     path("teams/new/", views.team_create, name="team_create"),
     path("teams/<int:pk>/", views.team_detail, name="team_detail"),

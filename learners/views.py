@@ -17,12 +17,10 @@ from django.views.decorators.http import require_POST
 
 from config.forms import add_service_errors
 from config.http import AuthedRequest, HtmxRequest
-from courses import selectors
-from courses.models import LearningPath
 
 from . import permissions, services
 from .forms import AcceptInvitationForm, AddMemberForm, InvitationForm, TeamForm
-from .models import Certificate, Invitation, Membership, Team, User
+from .models import Invitation, Membership, Team, User
 
 PEOPLE_PER_PAGE = 50
 
@@ -31,54 +29,6 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard")
     return redirect("account_login")
-
-
-@login_required
-def dashboard(request: AuthedRequest) -> HttpResponse:
-    user = request.user
-    admin = permissions.is_training_admin(user)
-    managed = list(
-        permissions.teams_managed_by(user).annotate(
-            member_count=Count(
-                "memberships",
-                filter=Q(memberships__role=Membership.Role.MEMBER),
-                distinct=True,
-            )
-        )
-    )
-    my_teams = list(
-        Team.objects.filter(memberships__user=user, memberships__role=Membership.Role.MEMBER)
-    )
-    enrolments = selectors.enrolments_for_dashboard(user)
-    active = [e for e in enrolments if e.completed_at is None]
-    context: dict[str, object] = {
-        "is_admin": admin,
-        "managed_teams": managed,
-        "my_teams": my_teams,
-        "active": active,
-        "completed": [e for e in enrolments if e.completed_at is not None],
-        "next_step": selectors.next_step_for(enrolments),
-        "certificates": list(Certificate.objects.filter(user=user)),
-        # A first visit: nothing started yet, so the page welcomes and offers one clear start.
-        "first_visit": not any(e.last_activity_at for e in enrolments),
-        "starter_path": None
-        if enrolments
-        else LearningPath.objects.published()
-        .filter(self_enrol=True)
-        .order_by("created_at")
-        .first(),
-    }
-    if admin:
-        context["org"] = {
-            "people": User.objects.filter(is_active=True).count(),
-            "teams": Team.objects.count(),
-            "pending_invitations": Invitation.objects.pending().count(),
-        }
-    elif managed:
-        context["pending_invitations"] = (
-            Invitation.objects.pending().filter(team__in=[team.pk for team in managed]).count()
-        )
-    return render(request, "learners/dashboard.html", context)
 
 
 def _require_people_access(request: AuthedRequest) -> None:

@@ -26,7 +26,7 @@ from config.forms import add_service_errors
 from config.http import AuthedRequest
 from courses.models import Course, Module
 
-from . import access, selectors, services
+from . import access, preview, selectors, services
 from .forms import AFTER_COURSE, QuizForm, SlotDrawForm, SlotQuestionForm
 from .selectors import BankNode, BankTree
 
@@ -331,3 +331,20 @@ def quiz_unpublish(request: AuthedRequest, pk: int) -> HttpResponse:
     services.quiz_unpublish(quiz=quiz)
     messages.success(request, _("The quiz is hidden from learners. Their results are kept."))
     return redirect("author_quiz", pk=quiz.pk)
+
+
+@login_required
+def quiz_preview(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The whole quiz as learners will meet it, drafts included; nothing is recorded."""
+    quiz = access.quiz_for(request, pk)
+    course_title, _modules = _outline(quiz.course)
+    return render(
+        request,
+        "assessments/authoring/quiz_preview.html",
+        {
+            "quiz": quiz,
+            "course": quiz.course,
+            "course_title": course_title,
+            "previews": preview.quiz_preview(quiz),
+        },
+    )

@@ -17,6 +17,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from assessments.models import Question, QuestionBank, Quiz, QuizSlot
+from courses.events import announce_requirements_changed
 from courses.models import Course, Module
 
 DIRECTIONS = ("up", "down")
@@ -116,8 +117,11 @@ def quiz_update(*, quiz: Quiz, data: QuizSettings) -> Quiz:
     started keep the questions they drew; new limits apply to the next attempt. Raises
     ValidationError as quiz_create does."""
     _validate_settings(quiz.course, data)
+    was_required = quiz.required
     with transaction.atomic():
         _apply_settings(quiz, data)
+        if quiz.is_published and quiz.required != was_required:
+            announce_requirements_changed(course_id=quiz.course_id)
         quiz.save(
             update_fields=[
                 "title",
@@ -233,6 +237,7 @@ def quiz_publish(*, quiz: Quiz) -> Quiz:
             )
         locked.is_published = True
         locked.save(update_fields=["is_published"])
+        announce_requirements_changed(course_id=quiz.course_id)
     quiz.is_published = True
     return quiz
 
@@ -241,5 +246,6 @@ def quiz_unpublish(*, quiz: Quiz) -> Quiz:
     """Hide the quiz from learners; attempts and results are kept."""
     with transaction.atomic():
         Quiz.objects.filter(pk=quiz.pk).update(is_published=False)
+        announce_requirements_changed(course_id=quiz.course_id)
     quiz.is_published = False
     return quiz

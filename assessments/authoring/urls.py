@@ -26,6 +26,7 @@ urlpatterns = [
         name="author_quiz_add_question",
     ),
     path("author/quizzes/<int:pk>/draws/", quiz_views.slot_add_draw, name="author_quiz_add_draw"),
+    path("author/quizzes/<int:pk>/preview/", quiz_views.quiz_preview, name="author_quiz_preview"),
     path("author/quizzes/<int:pk>/publish/", quiz_views.quiz_publish, name="author_quiz_publish"),
     path(
         "author/quizzes/<int:pk>/unpublish/",

@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from assessments.models import Scenario, ScenarioNode, ScenarioReply
+from courses.events import announce_requirements_changed
 from courses.models import Course
 
 from .validation import scenario_problems
@@ -78,6 +79,9 @@ def scenario_update(
     errors = _scenario_errors(title=title, slug=slug, exclude=scenario.pk)
     if errors:
         raise ValidationError(errors)
+    if scenario.is_published and (course.pk != scenario.course_id or required != scenario.required):
+        announce_requirements_changed(course_id=scenario.course_id)
+        announce_requirements_changed(course_id=course.pk)
     if course.pk != scenario.course_id:
         scenario.module_key = None
     scenario.course = course
@@ -98,6 +102,7 @@ def scenario_publish(*, scenario: Scenario) -> Scenario:
         raise ValidationError(problems)
     scenario.is_published = True
     scenario.save(update_fields=["is_published"])
+    announce_requirements_changed(course_id=scenario.course_id)
     return scenario
 
 
@@ -106,6 +111,7 @@ def scenario_unpublish(*, scenario: Scenario) -> Scenario:
     """Hide the scenario from learners; their runs are kept."""
     scenario.is_published = False
     scenario.save(update_fields=["is_published"])
+    announce_requirements_changed(course_id=scenario.course_id)
     return scenario
 
 

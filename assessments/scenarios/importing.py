@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from assessments.models import Scenario, ScenarioNode, ScenarioReply, ScenarioRun
+from courses.events import announce_requirements_changed
 from courses.models import Course, Module
 
 from .validation import Problem, spec_problems
@@ -86,6 +87,9 @@ def scenario_import(*, spec: ScenarioSpec) -> ScenarioImported:
         if scenario.is_published and _spec_of(scenario, nodes) == spec:
             return ScenarioImported(scenario, "unchanged")
     created = scenario.pk is None
+    if scenario.pk is not None and scenario.is_published:
+        announce_requirements_changed(course_id=scenario.course_id)
+    announce_requirements_changed(course_id=course.pk)
     scenario.course = course
     scenario.title = spec.title
     scenario.intro = spec.intro

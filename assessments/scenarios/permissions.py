@@ -1,9 +1,9 @@
 """Who may play and author practice conversations.
 
-Learners play published scenarios of live courses (courses.permissions decides which courses
-are live for whom) and see only their own runs. Training admins author every scenario and try
-drafts in the author preview; the learner pages answer 404 for drafts to them too, as
-`get_live_course_for` does for courses. Whatever someone may not see is reported as missing.
+Everyone signed in sees the published scenarios of live courses; playing one follows the course
+(`courses.permissions.can_take_part`), exactly as for quizzes. People see only their own runs.
+Training admins author every scenario and try drafts in the author preview; the learner pages
+answer 404 for drafts to them too. Whatever someone may not see is reported as missing.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from assessments.models import Scenario, ScenarioNode, ScenarioReply, ScenarioRun
-from courses.permissions import can_view_course, courses_visible_to
+from courses.permissions import can_take_part, courses_visible_to
 from learners.permissions import AnyUser, can_author_content
 
 
@@ -27,11 +27,9 @@ def scenarios_visible_to(user: AnyUser) -> QuerySet[Scenario]:
 
 
 def can_play_scenario(user: AnyUser, scenario: Scenario) -> bool:
-    """True when `scenario` is published and its course live and visible to the user. No query
+    """A published scenario may be played by whoever may take part in its course. One query
     when `scenario.course` is loaded."""
-    return (
-        scenario.is_published and scenario.course.is_live and can_view_course(user, scenario.course)
-    )
+    return scenario.is_published and can_take_part(user, scenario.course)
 
 
 def get_scenario_for(user: AnyUser, slug: str) -> Scenario:

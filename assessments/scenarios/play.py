@@ -17,11 +17,12 @@ from django.utils.translation import gettext as _
 
 from assessments.models import Scenario, ScenarioNode, ScenarioReply, ScenarioRun
 from learners.models import User
-from learners.progress import enrolment_refresh_for
 
 if TYPE_CHECKING:
     # A dev-only package: type names only, never imported at run time.
     from django_stubs_ext import StrOrPromise
+from courses.events import announce_learner_progressed
+
 from .specs import BEHAVIOURS, reply_total
 
 # --- Playing ---------------------------------------------------------------------------------
@@ -95,8 +96,7 @@ def run_reply(*, run: ScenarioRun, reply_id: int, step: int | None = None) -> Sc
         run.finished_at = timezone.now()
         run.outcome = reply.next_node.outcome
         # Finishing may complete the course (practice counts like a quiz).
-        user_id, course_id = run.user_id, run.scenario.course_id
-        transaction.on_commit(lambda: enrolment_refresh_for(user_id=user_id, course_id=course_id))
+        announce_learner_progressed(user_id=run.user_id, course_id=run.scenario.course_id)
     run.save()
     return run
 

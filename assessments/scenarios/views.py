@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -59,7 +59,12 @@ def scenario_detail(request: AuthedRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "assessments/scenarios/detail.html",
-        {"scenario": scenario, "open_run": open_run, "finished": finished},
+        {
+            "scenario": scenario,
+            "open_run": open_run,
+            "finished": finished,
+            "can_play": permissions.can_play_scenario(request.user, scenario),
+        },
     )
 
 
@@ -67,6 +72,8 @@ def scenario_detail(request: AuthedRequest, slug: str) -> HttpResponse:
 @require_POST
 def scenario_start(request: AuthedRequest, slug: str) -> HttpResponse:
     scenario = permissions.get_scenario_for(request.user, slug)
+    if not permissions.can_play_scenario(request.user, scenario):
+        raise PermissionDenied
     try:
         run = services.run_start(user=request.user, scenario=scenario)
     except ValidationError as exc:
@@ -90,6 +97,8 @@ def scenario_run(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
 def scenario_reply(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     scenario = permissions.get_scenario_for(request.user, slug)
     run = permissions.get_run_for(request.user, scenario, pk)
+    if not permissions.can_play_scenario(request.user, scenario):
+        raise PermissionDenied
     try:
         reply_id = int(request.POST.get("reply", ""))
         step = int(request.POST["step"]) if request.POST.get("step") else None

@@ -11,8 +11,9 @@ from django.utils import timezone
 from assessments import attempts, grading, services
 from assessments.models import Attempt, AttemptItem, Question
 from assessments.tasks import close_overdue_attempts
-from learners import progress
-from learners.models import Enrolment
+from courses.models import Enrolment
+from courses.services import enrolment_create
+from progress import services as progress
 from tests.assessments.builders import build_quiz, single
 from tests.conftest import require_postgres
 from tests.courses.builders import build_course
@@ -82,7 +83,7 @@ def test_all_right_passes_and_completes_the_course(
     course, learner, django_capture_on_commit_callbacks
 ):
     quiz = build_quiz(course)
-    enrolment = progress.enrolment_create(user=learner, course=course)
+    enrolment = enrolment_create(user=learner, course=course)
     lesson_key = course.published_version.lessons.get().key
     progress.lesson_complete(enrolment=enrolment, lesson_key=lesson_key)
     enrolment.refresh_from_db()

@@ -815,13 +815,28 @@ def test_publishing_an_empty_quiz_is_refused_with_a_clear_message(client, admin,
     assert not quiz.is_published
 
 
-def test_try_it_opens_the_learners_quiz_page(client, admin, course, bank):
+def test_preview_shows_a_draft_quiz_to_its_author_and_only_there(
+    client, admin, learner, course, bank
+):
     quiz = make_quiz(course)
+    (fixed,) = make_questions(bank, 1)
+    services.slot_add_question(quiz=quiz, question=fixed)
+    other = question_services.bank_path_get_or_create(path=["Draws"])
+    make_questions(other, 2)
+    services.slot_add_draw(quiz=quiz, bank=other, count=1)
     client.force_login(admin)
-    html = html_of(client.get(reverse("author_quiz", args=[quiz.pk])))
-    url = reverse("quiz_detail", args=[quiz.key])
-    assert f'href="{url}"' in html
-    assert client.get(url).status_code == 200
+    edit = html_of(client.get(reverse("author_quiz", args=[quiz.pk])))
+    url = reverse("author_quiz_preview", args=[quiz.pk])
+    assert f'href="{url}"' in edit
+    # Learner pages show live content only, to admins too: the draft is reached by its preview.
+    assert client.get(reverse("quiz_detail", args=[quiz.key])).status_code == 404
+    page = html_of(client.get(url))
+    assert "Question 1" in page and "Question 2" in page and "Question 3" not in page
+    assert "A customer shouts. What do you do <strong>first</strong>?" in page
+    assert "Drawn at random from “Draws”" in page
+    assert "Not published yet" in page
+    client.force_login(learner)
+    assert client.get(url).status_code == 404
 
 
 # --- Query counts -----------------------------------------------------------------------------

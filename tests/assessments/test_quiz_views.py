@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from assessments.models import Attempt, AttemptItem, Quiz
-from learners import progress
+from courses.services import enrolment_create
+from progress import services as progress
 from tests.assessments.builders import build_quiz, single
 from tests.assessments.test_attempts import right_answer
 from tests.courses.builders import build_course
@@ -24,7 +25,7 @@ def quiz(course):
 
 @pytest.fixture
 def enrolled(learner, course):
-    progress.enrolment_create(user=learner, course=course)
+    enrolment_create(user=learner, course=course)
     return learner
 
 
@@ -143,7 +144,7 @@ def test_choice_of_another_question_is_refused(client, enrolled, quiz):
 
 
 def test_another_learners_attempt_is_404(client, enrolled, other_learner, quiz, course):
-    progress.enrolment_create(user=other_learner, course=course)
+    enrolment_create(user=other_learner, course=course)
     client.force_login(other_learner)
     theirs = start(client, quiz)
     client.force_login(enrolled)
@@ -315,7 +316,7 @@ def test_an_untouched_ordering_question_earns_nothing(client, enrolled, course):
 
 
 def test_dashboard_points_at_the_quick_check_once_lessons_are_done(client, enrolled, quiz, course):
-    from learners.models import Enrolment
+    from courses.models import Enrolment
 
     enrolment = Enrolment.objects.get(user=enrolled, course=course)
     for lesson in course.published_version.lessons.all():

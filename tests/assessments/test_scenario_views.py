@@ -8,6 +8,7 @@ from django.urls import reverse
 from assessments.models import Scenario, ScenarioNode, ScenarioReply, ScenarioRun
 from assessments.scenarios import services
 from courses import services as course_services
+from courses.services import enrolment_create
 from tests.assessments.test_scenarios import WRONG_ORDER, build_scenario, reply
 from tests.courses.builders import build_course
 
@@ -41,6 +42,7 @@ def assert_nothing_given_away(html: str) -> None:
 
 def test_play_through_to_the_debrief(client, learner):
     scenario = build_scenario()
+    enrolment_create(user=learner, course=scenario.course)
     client.force_login(learner)
     intro = client.get(reverse("scenario_detail", args=[scenario.slug]))
     assert intro.status_code == 200
@@ -84,6 +86,7 @@ def test_play_through_to_the_debrief(client, learner):
 
 def test_htmx_swaps_the_chat_and_moves_focus(client, learner):
     scenario = build_scenario()
+    enrolment_create(user=learner, course=scenario.course)
     client.force_login(learner)
     run = start(client, scenario)
     response = client.post(
@@ -108,6 +111,7 @@ def test_htmx_swaps_the_chat_and_moves_focus(client, learner):
 
 def test_tampered_replies_are_rejected(client, learner):
     scenario = build_scenario()
+    enrolment_create(user=learner, course=scenario.course)
     client.force_login(learner)
     run = start(client, scenario)
     elsewhere = reply(scenario, "I can send")  # belongs to a later line
@@ -125,6 +129,7 @@ def test_tampered_replies_are_rejected(client, learner):
 
 def test_a_finished_run_refuses_replies(client, learner):
     scenario = build_scenario()
+    enrolment_create(user=learner, course=scenario.course)
     client.force_login(learner)
     run = start(client, scenario)
     client.post(reply_url(run), {"reply": reply(scenario, "Please calm").pk, "step": 0})
@@ -177,6 +182,7 @@ def test_conversation_page_query_count_does_not_grow_with_the_path(
     client, learner, django_assert_num_queries
 ):
     scenario = build_scenario()
+    enrolment_create(user=learner, course=scenario.course)
     client.force_login(learner)
     run = start(client, scenario)
     client.post(reply_url(run), {"reply": reply(scenario, "I'm sorry").pk, "step": 0})

@@ -2,9 +2,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from courses import services
-from courses.models import Course, CourseVersion, Lesson
-from learners import progress
-from learners.models import Certificate, Enrolment
+from courses.models import Course, CourseVersion, Enrolment, Lesson
+from courses.services import enrolment_create
+from progress import services as progress
+from progress.models import Certificate
 from tests.courses.builders import build_course
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +77,7 @@ def test_editing_a_live_course_works_on_a_copy_with_the_same_keys():
 
 def test_progress_survives_a_republish(learner):
     course = build_course(modules=1, lessons=3)
-    enrolment = progress.enrolment_create(user=learner, course=course)
+    enrolment = enrolment_create(user=learner, course=course)
     first, _second, third = lesson_keys(course.published_version)
     progress.lesson_complete(enrolment=enrolment, lesson_key=first)
     draft = services.course_draft(course=course, user=None)
@@ -95,7 +96,7 @@ def test_removing_the_last_unfinished_lesson_completes_people_on_republish(
     learner, django_capture_on_commit_callbacks
 ):
     course = build_course(modules=1, lessons=2)
-    enrolment = progress.enrolment_create(user=learner, course=course)
+    enrolment = enrolment_create(user=learner, course=course)
     first, second = lesson_keys(course.published_version)
     progress.lesson_complete(enrolment=enrolment, lesson_key=first)
     draft = services.course_draft(course=course, user=None)

@@ -35,7 +35,7 @@ from assessments.models import (
 )
 from assessments.scenarios.services import BEHAVIOURS
 from courses.models import Course
-from learners import progress
+from courses.services import enrolment_create
 from learners.models import User
 
 pytestmark = pytest.mark.e2e
@@ -68,7 +68,7 @@ def content(demo: None) -> User:
     for command in ("load_curriculum", "load_quizzes", "load_scenarios"):
         call_command(command, stdout=io.StringIO())
     learner = User.objects.get(email=LEARNER)
-    progress.enrolment_create(user=learner, course=Course.objects.get(slug=COURSE_SLUG))
+    enrolment_create(user=learner, course=Course.objects.get(slug=COURSE_SLUG))
     return learner
 
 

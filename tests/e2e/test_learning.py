@@ -15,9 +15,10 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from courses import services
-from courses.models import Course, Lesson
-from learners import progress
-from learners.models import Enrolment, User
+from courses.models import Course, Enrolment, Lesson
+from courses.services import enrolment_create
+from learners.models import User
+from progress import services as progress
 
 pytestmark = pytest.mark.e2e
 
@@ -175,7 +176,7 @@ def test_my_courses_lists_the_course_in_progress_first(
         services.lesson_create(module=module, title=f"{title}, lesson 1")
         services.course_publish(course=course)
         course.refresh_from_db()
-        enrolments.append(progress.enrolment_create(user=learner, course=course))
+        enrolments.append(enrolment_create(user=learner, course=course))
     beta = enrolments[1]
     assert beta.course.published_version is not None
     progress.lesson_open(enrolment=beta, lesson_key=beta.course.published_version.lessons.get().key)

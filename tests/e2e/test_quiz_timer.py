@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from learners import progress
+from courses.services import enrolment_create
 from learners.models import User
 from tests.assessments.builders import build_quiz, single
 from tests.courses.builders import build_course
@@ -20,7 +20,7 @@ def test_timed_quiz_counts_down(
 ) -> None:
     course = build_course(modules=1, lessons=1)
     quiz = build_quiz(course, questions=[single()], time_limit_minutes=10)
-    progress.enrolment_create(user=User.objects.get(email="learner@example.com"), course=course)
+    enrolment_create(user=User.objects.get(email="learner@example.com"), course=course)
     sign_in(phone_page, "learner@example.com")
     phone_page.goto(f"/quizzes/{quiz.key}/")
     phone_page.get_by_role("button", name="Start the quiz").click()

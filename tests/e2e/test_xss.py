@@ -26,7 +26,8 @@ from pytest_django.live_server_helper import LiveServer
 
 from courses import services
 from courses.models import Course, CourseImage, Lesson, Module
-from learners.models import Certificate, User
+from learners.models import User
+from progress.models import Certificate
 
 pytestmark = pytest.mark.e2e
 

@@ -9,11 +9,13 @@ import time_machine
 from django.urls import reverse
 
 from courses import services as course_services
-from learners import permissions
-from learners.certificate_pdf import UNICODE_FONTS, core_font_text, render_certificate_pdf
-from learners.certificates import normalise_code
-from learners.models import Certificate, User
-from learners.progress import enrolment_create, lesson_complete
+from courses.services import enrolment_create
+from learners.models import User
+from progress import permissions
+from progress.certificate_pdf import UNICODE_FONTS, core_font_text, render_certificate_pdf
+from progress.certificates import normalise_code
+from progress.models import Certificate
+from progress.services import lesson_complete
 
 pytestmark = pytest.mark.django_db
 

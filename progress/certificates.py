@@ -62,7 +62,7 @@ def certificate_detail(request: AuthedRequest, code: str) -> HttpResponse:
         "is_owner": certificate.user_id == request.user.pk,
         "verify_url": verification_url(certificate.code),
     }
-    return render(request, "learners/certificate.html", context)
+    return render(request, "progress/certificate.html", context)
 
 
 @login_required
@@ -97,5 +97,5 @@ def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
     )
     context = {"certificate": found, "code": normalised}
     return render(
-        request, "learners/certificate_verify.html", context, status=200 if found else 404
+        request, "progress/certificate_verify.html", context, status=200 if found else 404
     )

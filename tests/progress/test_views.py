@@ -2,8 +2,10 @@ import pytest
 from django.urls import reverse
 
 from courses import services
-from learners import progress
-from learners.models import Enrolment, LessonProgress
+from courses.models import Enrolment
+from courses.services import enrolment_create
+from progress import services as progress
+from progress.models import LessonProgress
 from tests.courses.builders import build_course
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +43,7 @@ def test_draft_course_pages_are_404_for_everyone(
 
 def test_unpublished_course_disappears_but_progress_returns(client, learner):
     course = build_course()
-    enrolment = progress.enrolment_create(user=learner, course=course)
+    enrolment = enrolment_create(user=learner, course=course)
     progress.lesson_complete(enrolment=enrolment, lesson_key=keys(course)[0])
     services.course_unpublish(course=course)
     client.force_login(learner)
@@ -80,7 +82,7 @@ def test_lessons_need_an_enrolment(client, learner):
 def test_lesson_from_another_course_is_404(client, learner):
     mine = build_course(slug="mine")
     other = build_course(slug="other")
-    progress.enrolment_create(user=learner, course=mine)
+    enrolment_create(user=learner, course=mine)
     client.force_login(learner)
     assert client.get(reverse("lesson_detail", args=["mine", keys(other)[0]])).status_code == 404
 
@@ -159,7 +161,7 @@ def test_first_visit_offers_the_starter_path_in_one_click(client, learner):
 @pytest.mark.parametrize("size", [1, 6])
 def test_course_page_query_count_is_fixed(client, learner, django_assert_num_queries, size):
     course = build_course(modules=size, lessons=size + 1)
-    enrolment = progress.enrolment_create(user=learner, course=course)
+    enrolment = enrolment_create(user=learner, course=course)
     for key in keys(course)[:size]:
         progress.lesson_complete(enrolment=enrolment, lesson_key=key)
     client.force_login(learner)
@@ -173,7 +175,7 @@ def test_course_page_query_count_is_fixed(client, learner, django_assert_num_que
 def test_lesson_page_query_count_is_fixed(client, learner, django_assert_num_queries, size):
     # Not the first lesson: that one also asks for a "before" confidence rating (one query).
     course = build_course(modules=size, lessons=size + 1)
-    progress.enrolment_create(user=learner, course=course)
+    enrolment_create(user=learner, course=course)
     client.force_login(learner)
     url = reverse("lesson_detail", args=[course.slug, keys(course)[-1]])
     client.get(url)
@@ -189,7 +191,7 @@ def test_dashboard_query_count_with_courses_is_fixed(
 ):
     for n in range(size):
         course = build_course(slug=f"c{n}", modules=2, lessons=2)
-        enrolment = progress.enrolment_create(user=learner, course=course)
+        enrolment = enrolment_create(user=learner, course=course)
         progress.lesson_complete(enrolment=enrolment, lesson_key=keys(course)[0])
     client.force_login(learner)
     with django_assert_num_queries(10):

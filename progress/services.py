@@ -15,42 +15,15 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.models import Course, LearningPath, Lesson
+from assessments.completion import open_requirements
+from courses.models import Course, Enrolment, Lesson
+from learners.models import User
 
-from .models import Certificate, Enrolment, LessonProgress, User
+from .models import Certificate, LessonProgress
 
 # A page reports time in small pings; one ping never counts for more than this, so a tab left
 # open overnight does not claim hours of study.
 MAX_SECONDS_PER_PING = 120
-
-
-def enrolment_create(
-    *,
-    user: User,
-    course: Course,
-    source: str = Enrolment.Source.SELF,
-    path: LearningPath | None = None,
-) -> Enrolment:
-    """Enrol `user` in `course` (a live course); returns the existing enrolment if there is one.
-
-    Raises ValidationError when the course is not live.
-    """
-    if not course.is_live:
-        raise ValidationError(_("This course isn't available right now."))
-    enrolment, _created = Enrolment.objects.get_or_create(
-        user=user, course=course, defaults={"source": source, "path": path}
-    )
-    return enrolment
-
-
-def path_enrol(*, user: User, path: LearningPath) -> list[Enrolment]:
-    """Enrol `user` in every live course of `path`, in order. Existing enrolments are kept."""
-    with transaction.atomic():
-        return [
-            enrolment_create(user=user, course=step.course, source=Enrolment.Source.PATH, path=path)
-            for step in path.steps.select_related("course").order_by("position")
-            if step.course.is_live
-        ]
 
 
 def lesson_open(*, enrolment: Enrolment, lesson_key: UUID) -> LessonProgress:
@@ -138,8 +111,6 @@ def enrolment_refresh_for(*, user_id: int, course_id: int) -> Enrolment | None:
 
 
 def _assessments_done(enrolment: Enrolment) -> bool:
-    from assessments.completion import open_requirements
-
     quizzes, scenarios = open_requirements(user_id=enrolment.user_id, course_id=enrolment.course_id)
     return not quizzes and not scenarios
 
@@ -183,10 +154,8 @@ def course_progress_refresh(*, course_id: int, batch_size: int = 500) -> int:
 __all__ = [
     "certificate_issue",
     "course_progress_refresh",
-    "enrolment_create",
     "enrolment_refresh",
     "lesson_complete",
     "lesson_open",
-    "path_enrol",
     "time_record",
 ]

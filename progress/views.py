@@ -1,10 +1,13 @@
-"""The learner's side: catalog, course outline, lesson player, learning paths."""
+"""The learner's journey: home dashboard, catalog, course outline, lesson player, learning
+paths. These pages combine lessons with quizzes and practice conversations, so they live above
+both (docs/adr/0007)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,13 +19,65 @@ from assessments.selectors import (
     pending_before_rating,
 )
 from config.http import AuthedRequest
-from learners import progress
-from learners.models import Enrolment
+from courses import permissions as course_permissions
+from courses import services as course_services
+from courses.content import video_embed_url
+from courses.models import Course, Enrolment, LearningPath
+from courses.selectors import Outline, path_with_courses
+from learners import permissions as people_permissions
+from learners.models import Invitation, Membership, Team, User
 from learners.permissions import is_training_admin
 
-from . import permissions, selectors
-from .content import video_embed_url
-from .models import Course
+from . import selectors, services
+from .models import Certificate
+
+
+@login_required
+def dashboard(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    admin = is_training_admin(user)
+    managed = list(
+        people_permissions.teams_managed_by(user).annotate(
+            member_count=Count(
+                "memberships",
+                filter=Q(memberships__role=Membership.Role.MEMBER),
+                distinct=True,
+            )
+        )
+    )
+    my_teams = list(
+        Team.objects.filter(memberships__user=user, memberships__role=Membership.Role.MEMBER)
+    )
+    enrolments = selectors.enrolments_for_dashboard(user)
+    active = [e for e in enrolments if e.completed_at is None]
+    context: dict[str, object] = {
+        "is_admin": admin,
+        "managed_teams": managed,
+        "my_teams": my_teams,
+        "active": active,
+        "completed": [e for e in enrolments if e.completed_at is not None],
+        "next_step": selectors.next_step_for(enrolments),
+        "certificates": list(Certificate.objects.filter(user=user)),
+        # A first visit: nothing started yet, so the page welcomes and offers one clear start.
+        "first_visit": not any(e.last_activity_at for e in enrolments),
+        "starter_path": None
+        if enrolments
+        else LearningPath.objects.published()
+        .filter(self_enrol=True)
+        .order_by("created_at")
+        .first(),
+    }
+    if admin:
+        context["org"] = {
+            "people": User.objects.filter(is_active=True).count(),
+            "teams": Team.objects.count(),
+            "pending_invitations": Invitation.objects.pending().count(),
+        }
+    elif managed:
+        context["pending_invitations"] = (
+            Invitation.objects.pending().filter(team__in=[team.pk for team in managed]).count()
+        )
+    return render(request, "progress/dashboard.html", context)
 
 
 def _enrolment(request: AuthedRequest, course: Course) -> Enrolment | None:
@@ -32,12 +87,12 @@ def _enrolment(request: AuthedRequest, course: Course) -> Enrolment | None:
 @login_required
 def catalog(request: AuthedRequest) -> HttpResponse:
     courses = list(
-        permissions.courses_visible_to(request.user)
+        course_permissions.courses_visible_to(request.user)
         .published()
         .with_live_content()
         .order_by("published_version__title")
     )
-    paths = list(permissions.paths_visible_to(request.user).published())
+    paths = list(course_permissions.paths_visible_to(request.user).published())
     enrolments = {
         e.course_id: e
         for e in Enrolment.objects.filter(user=request.user).only(
@@ -45,16 +100,16 @@ def catalog(request: AuthedRequest) -> HttpResponse:
         )
     }
     rows = [(course, enrolments.get(course.pk)) for course in courses]
-    return render(request, "courses/catalog.html", {"rows": rows, "paths": paths})
+    return render(request, "progress/catalog.html", {"rows": rows, "paths": paths})
 
 
 @login_required
 def course_detail(request: AuthedRequest, slug: str) -> HttpResponse:
-    course = permissions.get_live_course_for(request.user, slug)
+    course = course_permissions.get_live_course_for(request.user, slug)
     version = course.published_version
     assert version is not None  # get_live_course_for guarantees it
     enrolment = _enrolment(request, course)
-    outline = selectors.outline_for(
+    outline = selectors.learner_outline(
         version, enrolment, current=enrolment.last_lesson_key if enrolment else None
     )
     next_lesson = outline.next_lesson(after=enrolment.last_lesson_key if enrolment else None)
@@ -74,18 +129,18 @@ def course_detail(request: AuthedRequest, slug: str) -> HttpResponse:
         else None,
         "can_start": course.self_enrol or is_training_admin(request.user),
     }
-    return render(request, "courses/course_detail.html", context)
+    return render(request, "progress/course_detail.html", context)
 
 
 @login_required
 @require_POST
 def course_enrol(request: AuthedRequest, slug: str) -> HttpResponse:
-    course = permissions.get_live_course_for(request.user, slug)
+    course = course_permissions.get_live_course_for(request.user, slug)
     if _enrolment(request, course) is None and not (
         course.self_enrol or is_training_admin(request.user)
     ):
         raise PermissionDenied
-    enrolment = progress.enrolment_create(user=request.user, course=course)
+    enrolment = course_services.enrolment_create(user=request.user, course=course)
     return _continue(course, enrolment)
 
 
@@ -93,7 +148,7 @@ def _continue(course: Course, enrolment: Enrolment) -> HttpResponse:
     """Redirect to where this enrolment carries on: its next lesson, else the course page."""
     if course.published_version is None:
         return redirect("course_detail", slug=course.slug)
-    outline = selectors.outline_for(course.published_version, enrolment)
+    outline = selectors.learner_outline(course.published_version, enrolment)
     lesson = outline.next_lesson(after=enrolment.last_lesson_key)
     if lesson is None:
         return redirect("course_detail", slug=course.slug)
@@ -102,11 +157,11 @@ def _continue(course: Course, enrolment: Enrolment) -> HttpResponse:
 
 def _lesson_context(
     request: AuthedRequest, slug: str, key: object
-) -> tuple[Course, Enrolment, selectors.Outline, int]:
-    course = permissions.get_live_course_for(request.user, slug)
+) -> tuple[Course, Enrolment, Outline, int]:
+    course = course_permissions.get_live_course_for(request.user, slug)
     assert course.published_version is not None
     enrolment = _enrolment(request, course)
-    outline = selectors.outline_for(course.published_version, enrolment, current=key)  # type: ignore[arg-type]
+    outline = selectors.learner_outline(course.published_version, enrolment, current=key)  # type: ignore[arg-type]
     index = next((i for i, ls in enumerate(outline.lessons) if ls.key == key), None)
     if index is None:
         raise Http404
@@ -143,11 +198,11 @@ def lesson_detail(request: AuthedRequest, slug: str, key: object) -> HttpRespons
     # Ask how confident they feel before they have learnt anything: only on the first lesson,
     # and only until they have answered, so the "after" answer at the quiz shows the change.
     rating_quiz = pending_before_rating(course.pk, request.user) if index == 0 else None
-    progress.lesson_open(enrolment=enrolment, lesson_key=lesson.key)
+    services.lesson_open(enrolment=enrolment, lesson_key=lesson.key)
     previous, following = outline.neighbours(lesson.key)
     return render(
         request,
-        "courses/lesson.html",
+        "progress/lesson.html",
         {
             "course": course,
             "version": outline.version,
@@ -173,7 +228,7 @@ def lesson_complete(request: AuthedRequest, slug: str, key: object) -> HttpRespo
         return redirect("course_detail", slug=exc.course.slug)
     lesson = outline.lessons[index]
     was_complete = enrolment.completed_at is not None
-    enrolment = progress.lesson_complete(enrolment=enrolment, lesson_key=lesson.key)
+    enrolment = services.lesson_complete(enrolment=enrolment, lesson_key=lesson.key)
     if enrolment.completed_at and not was_complete:
         messages.success(
             request,
@@ -209,7 +264,7 @@ def lesson_time(request: AuthedRequest, slug: str, key: object) -> HttpResponse:
         seconds = int(request.POST.get("seconds", "0"))
     except ValueError:
         return HttpResponse(_("seconds must be a whole number"), status=400)
-    progress.time_record(
+    services.time_record(
         enrolment=enrolment, lesson_key=outline.lessons[index].key, seconds=seconds
     )
     return HttpResponse(status=204)
@@ -217,8 +272,8 @@ def lesson_time(request: AuthedRequest, slug: str, key: object) -> HttpResponse:
 
 @login_required
 def path_detail(request: AuthedRequest, slug: str) -> HttpResponse:
-    path = permissions.get_path_for(request.user, slug)
-    steps = selectors.path_with_courses(path)
+    path = course_permissions.get_path_for(request.user, slug)
+    steps = path_with_courses(path)
     enrolments = {
         e.course_id: e
         for e in Enrolment.objects.filter(
@@ -229,7 +284,7 @@ def path_detail(request: AuthedRequest, slug: str) -> HttpResponse:
     done = sum(1 for _step, e in rows if e and e.completed_at)
     return render(
         request,
-        "courses/path_detail.html",
+        "progress/path_detail.html",
         {
             "path": path,
             "rows": rows,
@@ -243,11 +298,11 @@ def path_detail(request: AuthedRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def path_enrol(request: AuthedRequest, slug: str) -> HttpResponse:
-    path = permissions.get_path_for(request.user, slug)
+    path = course_permissions.get_path_for(request.user, slug)
     if not (path.self_enrol or is_training_admin(request.user)):
         raise PermissionDenied
     try:
-        enrolments = progress.path_enrol(user=request.user, path=path)
+        enrolments = course_services.path_enrol(user=request.user, path=path)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("path_detail", slug=path.slug)

@@ -1,0 +1,58 @@
+"""Announcements from the content layers to the progress layer above them.
+
+Courses and assessments must not import progress (docs/adr/0007), yet progress has to re-check
+a learner's enrolment when something it depends on changes. The content services announce the
+change here; progress listens (progress/receivers.py). Every announcement leaves only after the
+surrounding transaction commits, and is dropped if it rolls back.
+
+- `requirements_changed(course_ids)`: what a course asks for changed (a course, quiz or practice
+  conversation published or unpublished, made required or optional). Sent once per commit,
+  with every course the transaction touched.
+- `learner_progressed(user_id, course_id)`: a learner finished something a course may require
+  (passed a quiz, finished a practice conversation).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.dispatch import Signal
+
+requirements_changed = Signal()
+learner_progressed = Signal()
+
+
+class _PendingRequirements:
+    """The on-commit callback for one transaction; collects course ids so a transaction that
+    changes several things sends one announcement."""
+
+    def __init__(self) -> None:
+        self.course_ids: set[int] = set()
+
+    def __call__(self) -> None:
+        requirements_changed.send(sender=None, course_ids=sorted(self.course_ids))
+
+
+def announce_requirements_changed(*, course_id: int) -> None:
+    """After commit, tell listeners that what `course_id` requires changed. Calls within the
+    same transaction (and savepoint) are merged into one announcement. No query."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        # Django keeps the pending callbacks with the savepoints they belong to; join the one
+        # registered at this same level, so a rolled-back savepoint still drops its ids.
+        for savepoint_ids, callback, _robust in connection.run_on_commit:
+            if (
+                isinstance(callback, _PendingRequirements)
+                and savepoint_ids == connection.savepoint_ids
+            ):
+                callback.course_ids.add(course_id)
+                return
+    pending = _PendingRequirements()
+    pending.course_ids.add(course_id)
+    transaction.on_commit(pending)
+
+
+def announce_learner_progressed(*, user_id: int, course_id: int) -> None:
+    """After commit, tell listeners that the learner finished something in `course_id`."""
+    transaction.on_commit(
+        lambda: learner_progressed.send(sender=None, user_id=user_id, course_id=course_id)
+    )

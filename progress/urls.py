@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import certificates, views
+
+urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("catalog/", views.catalog, name="catalog"),
+    path("courses/<slug:slug>/", views.course_detail, name="course_detail"),
+    path("courses/<slug:slug>/start/", views.course_enrol, name="course_enrol"),
+    path("courses/<slug:slug>/lessons/<uuid:key>/", views.lesson_detail, name="lesson_detail"),
+    path(
+        "courses/<slug:slug>/lessons/<uuid:key>/complete/",
+        views.lesson_complete,
+        name="lesson_complete",
+    ),
+    path("courses/<slug:slug>/lessons/<uuid:key>/time/", views.lesson_time, name="lesson_time"),
+    path("paths/<slug:slug>/", views.path_detail, name="path_detail"),
+    path("paths/<slug:slug>/start/", views.path_enrol, name="path_enrol"),
+    path("certificates/<str:code>/", certificates.certificate_detail, name="certificate_detail"),
+    path("certificates/<str:code>/pdf/", certificates.certificate_pdf, name="certificate_pdf"),
+    path("verify/<str:code>/", certificates.certificate_verify, name="certificate_verify"),
+]

@@ -11,14 +11,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.http import AuthedRequest
+from config.http import AuthedRequest, redirect_to_next
 from learners.models import User
 
-from . import attempts, grading, permissions, quiz_display
+from . import attempts, grading, permissions, quiz_display, self_ratings
 from .models import Attempt, AttemptItem, Quiz, SelfRating
 
 
@@ -228,27 +227,20 @@ def attempt_review(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def self_rating_save(request: AuthedRequest, key: UUID, moment: str) -> HttpResponse:
-    """Record the learner's 1-5 confidence before or after the quiz's module (once each)."""
+    """Record the learner's 1-5 confidence before or after the quiz's module."""
     quiz = permissions.get_quiz_for(request.user, key)
-    if not quiz.module_key or not quiz.self_rating_prompt or moment not in SelfRating.Moment.values:
-        return HttpResponse(_("There is no confidence question here."), status=404)
+    if not permissions.can_take_quiz(request.user, quiz):
+        raise PermissionDenied
     try:
         rating = int(request.POST.get("rating", ""))
     except ValueError:
         rating = 0
-    if not 1 <= rating <= 5:
-        messages.error(request, _("Pick a number from 1 to 5."))
+    try:
+        self_ratings.self_rating_record(user=request.user, quiz=quiz, moment=moment, rating=rating)
+    except ValidationError as exc:
+        if getattr(exc, "code", None) == "no_question":
+            return HttpResponse(" ".join(exc.messages), status=404)
+        messages.error(request, " ".join(exc.messages))
     else:
-        SelfRating.objects.update_or_create(
-            user=request.user,
-            module_key=quiz.module_key,
-            moment=moment,
-            defaults={"rating": rating, "course_id": quiz.course_id},
-        )
         messages.success(request, _("Thanks. That helps us see what the training changes."))
-    next_url = request.POST.get("next", "")
-    if next_url and url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(next_url)
-    return redirect("quiz_detail", key=quiz.key)
+    return redirect_to_next(request, "quiz_detail", quiz.key)

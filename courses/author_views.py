@@ -25,7 +25,7 @@ from learners.permissions import can_author_content
 from . import permissions, selectors, services
 from .content import render_markdown, video_embed_url
 from .forms import CourseForm, ImageUploadForm, LessonForm, ModuleForm
-from .models import Course, CourseImage, CourseVersion, Lesson, Module
+from .models import Course, CourseVersion, Lesson, Module
 
 
 def _require_author(request: AuthedRequest) -> None:
@@ -114,13 +114,11 @@ def course_edit(request: AuthedRequest, pk: int) -> HttpResponse:
             return redirect("author_course", pk=course.pk)
         if form.is_valid():
             try:
-                services.version_update(
-                    version=draft,
+                services.course_details_update(
+                    course=course,
+                    draft=draft,
                     title=form.cleaned_data["title"],
                     summary=form.cleaned_data["summary"],
-                )
-                services.course_settings_update(
-                    course=course,
                     slug=form.cleaned_data["slug"],
                     self_enrol=form.cleaned_data["self_enrol"],
                 )
@@ -436,7 +434,7 @@ def image_upload(request: AuthedRequest, pk: int) -> HttpResponse:
     course = permissions.get_authored_course(request.user, pk)
     form = ImageUploadForm(request.POST, request.FILES, prefix="image")
     if form.is_valid():
-        image = CourseImage.objects.create(
+        image = services.course_image_add(
             course=course,
             image=form.cleaned_data["image"],
             alt_text=form.cleaned_data["alt_text"],

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -16,7 +17,16 @@ from learners.models import User
 
 from . import events
 from .content import render_markdown, video_embed_url
-from .models import Course, CourseVersion, Enrolment, LearningPath, Lesson, Module, PathCourse
+from .models import (
+    Course,
+    CourseImage,
+    CourseVersion,
+    Enrolment,
+    LearningPath,
+    Lesson,
+    Module,
+    PathCourse,
+)
 
 
 def _require_draft(version: CourseVersion) -> None:
@@ -88,6 +98,44 @@ def version_update(*, version: CourseVersion, title: str, summary: str) -> Cours
     version.title, version.summary = title.strip(), summary.strip()
     version.save(update_fields=["title", "summary"])
     return version
+
+
+def course_details_update(
+    *,
+    course: Course,
+    draft: CourseVersion,
+    title: str,
+    summary: str,
+    slug: str,
+    self_enrol: bool,
+) -> Course:
+    """Save what the course page's settings form holds: the draft's title and summary, and the
+    course's web address and "open to everyone", all or nothing.
+
+    Raises ValidationError keyed by field (title, slug) with every problem at once; nothing is
+    saved then. Three to five queries.
+    """
+    errors: dict[str, str] = {}
+    if not title.strip():
+        errors["title"] = _("Give the course a title.")
+    if Course.objects.filter(slug=slug).exclude(pk=course.pk).exists():
+        errors["slug"] = _("Another course already uses this web address.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        version_update(version=draft, title=title, summary=summary)
+        course_settings_update(course=course, slug=slug, self_enrol=self_enrol)
+    return course
+
+
+def course_image_add(
+    *, course: Course, image: UploadedFile, alt_text: str, uploaded_by: User
+) -> CourseImage:
+    """Store an image for the course's lessons. `image` must already have passed the upload
+    form's checks (courses.images.check_image). One query."""
+    return CourseImage.objects.create(
+        course=course, image=image, alt_text=alt_text.strip(), uploaded_by=uploaded_by
+    )
 
 
 def course_settings_update(*, course: Course, slug: str, self_enrol: bool) -> Course:

@@ -225,32 +225,44 @@ def test_review_is_visible_to_the_learners_managers(
     assert client.get(reverse("attempt_review", args=[attempt.pk])).status_code == status
 
 
-def test_confidence_before_and_after_is_recorded_once_each(client, enrolled, quiz):
+def test_confidence_before_is_fixed_once_the_module_quiz_starts(
+    client, enrolled, other_learner, quiz
+):
     from assessments.models import SelfRating
 
     Quiz.objects.filter(pk=quiz.pk).update(
         self_rating_prompt="How sure are you with angry customers?"
     )
+    rate = lambda moment, rating, **extra: client.post(  # noqa: E731
+        reverse("self_rating_save", args=[quiz.key, moment]), {"rating": rating, **extra}
+    )
+    ratings = lambda: dict(SelfRating.objects.values_list("moment", "rating"))  # noqa: E731
     client.force_login(enrolled)
     assert (
         "How sure are you with angry customers?"
         in client.get(reverse("quiz_detail", args=[quiz.key])).content.decode()
     )
-    client.post(reverse("self_rating_save", args=[quiz.key, "before"]), {"rating": "2"})
-    client.post(reverse("self_rating_save", args=[quiz.key, "before"]), {"rating": "3"})
-    client.post(
-        reverse("self_rating_save", args=[quiz.key, "after"]),
-        {"rating": "4", "next": "https://evil.example/"},
-    )
-    bad = client.post(reverse("self_rating_save", args=[quiz.key, "after"]), {"rating": "9"})
+    rate("before", "2")
+    rate("before", "3")  # still before the module: a change of mind is fine
+    assert ratings() == {"before": 3}
+    rate("after", "4")  # nothing finished yet: there is no "after"
+    assert ratings() == {"before": 3}
+
+    attempt = start(client, quiz)
+    rate("before", "5")  # past the point it describes: fixed
+    assert ratings() == {"before": 3}
+    client.post(reverse("attempt_submit", args=[attempt.pk]))
+    response = rate("after", "4", next="https://evil.example/")
+    assert response.status_code == 302
+    assert response.url == reverse("quiz_detail", args=[quiz.key])
+    bad = rate("after", "9")
     assert bad.status_code == 302
-    assert dict(SelfRating.objects.values_list("moment", "rating")) == {"before": 3, "after": 4}
-    assert (
-        client.post(
-            reverse("self_rating_save", args=[quiz.key, "during"]), {"rating": "3"}
-        ).status_code
-        == 404
-    )
+    assert ratings() == {"before": 3, "after": 4}
+    assert rate("during", "3").status_code == 404
+
+    client.force_login(other_learner)  # not enrolled in the course
+    assert rate("before", "1").status_code == 403
+    assert SelfRating.objects.filter(user=other_learner).count() == 0
 
 
 @pytest.mark.parametrize("extra", [0, 40])

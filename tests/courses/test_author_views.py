@@ -140,6 +140,36 @@ def test_editing_a_live_course_needs_a_draft_first(client, admin):
     assert draft_lesson.title == "Better"
 
 
+def test_course_settings_save_all_or_nothing(client, admin):
+    course = build_course(slug="phone-manner", self_enrol=False)
+    build_course(slug="taken")
+    client.force_login(admin)
+    client.post(reverse("author_start_draft", args=[course.pk]))
+    draft = course.versions.get(status="draft")
+    before = draft.title
+    form = {"title": "A new title", "summary": "New summary", "slug": "taken", "self_enrol": "on"}
+    response = client.post(reverse("author_course", args=[course.pk]), form)
+    assert response.status_code == 400
+    assert response.context["form"].errors["slug"] == [
+        "Another course already uses this web address."
+    ]
+    assert 'value="A new title"' in response.content.decode()  # what was typed stays
+    draft.refresh_from_db()
+    course.refresh_from_db()
+    assert (draft.title, draft.summary, course.slug, course.self_enrol) == (
+        before,
+        "Stay calm.",
+        "phone-manner",
+        False,
+    )
+
+    form["slug"] = "phone-manners"
+    assert client.post(reverse("author_course", args=[course.pk]), form).status_code == 302
+    draft.refresh_from_db()
+    course.refresh_from_db()
+    assert (draft.title, course.slug, course.self_enrol) == ("A new title", "phone-manners", True)
+
+
 def test_reorder_buttons(client, admin):
     course = build_course(publish=False, modules=1, lessons=2)
     first, second = course.versions.get().lessons.order_by("position")

@@ -34,18 +34,18 @@ class _PendingRequirements:
 
 def announce_requirements_changed(*, course_id: int) -> None:
     """After commit, tell listeners that what `course_id` requires changed. Calls within the
-    same transaction (and savepoint) are merged into one announcement. No query."""
+    same transaction are merged into one announcement; outside a transaction it is sent at
+    once. No query."""
     connection = transaction.get_connection()
-    if connection.in_atomic_block:
-        # Django keeps the pending callbacks with the savepoints they belong to; join the one
-        # registered at this same level, so a rolled-back savepoint still drops its ids.
-        for savepoint_ids, callback, _robust in connection.run_on_commit:
-            if (
-                isinstance(callback, _PendingRequirements)
-                and savepoint_ids == connection.savepoint_ids
-            ):
-                callback.course_ids.add(course_id)
-                return
+    # Join the callback this transaction already holds. Django drops a callback with the
+    # savepoint it was registered in; that savepoint is either still open (and encloses this
+    # call, so a rollback drops this change too) or already released. So a merged id is never
+    # lost while its change survives; at worst a rolled-back change still triggers a refresh,
+    # which changes nothing.
+    for _savepoint_ids, callback, _robust in connection.run_on_commit:
+        if isinstance(callback, _PendingRequirements):
+            callback.course_ids.add(course_id)
+            return
     pending = _PendingRequirements()
     pending.course_ids.add(course_id)
     transaction.on_commit(pending)

@@ -377,3 +377,40 @@ def test_author_list_query_count_is_flat(client, admin, django_assert_num_querie
         three = client.get(reverse("author_scenarios"))
     assert one.content.decode().count("<tr>") == 2
     assert three.content.decode().count("<tr>") == 4
+
+
+# --- Who may play: the same rule as quizzes ---------------------------------------------------
+
+
+def test_practice_needs_a_place_on_the_course_like_a_quiz(client, learner, admin):
+    from assessments.permissions import can_take_quiz
+    from assessments.scenarios.permissions import can_play_scenario
+    from tests.assessments.builders import build_quiz, single
+
+    scenario = build_scenario()
+    quiz = build_quiz(scenario.course, questions=[single()])
+    client.force_login(learner)
+    page = client.get(reverse("scenario_detail", args=[scenario.slug])).content.decode()
+    assert "Start the course first" in page
+    assert reverse("scenario_start", args=[scenario.slug]) not in page
+    assert client.post(reverse("scenario_start", args=[scenario.slug])).status_code == 403
+    assert not ScenarioRun.objects.exists()
+    for person in (learner, admin):  # admins are no exception on learner pages
+        assert can_play_scenario(person, scenario) is False
+        assert can_take_quiz(person, quiz) is False
+
+    enrolment_create(user=learner, course=scenario.course)
+    assert can_play_scenario(learner, scenario) and can_take_quiz(learner, quiz)
+    start(client, scenario)
+    course_services.course_unpublish(course=scenario.course)
+    assert can_play_scenario(learner, scenario) is False
+    assert can_take_quiz(learner, quiz) is False
+
+
+def test_a_draft_conversation_is_reached_through_its_preview_only(client, admin):
+    scenario = build_scenario()
+    services.scenario_unpublish(scenario=scenario)
+    client.force_login(admin)
+    assert client.get(reverse("scenario_detail", args=[scenario.slug])).status_code == 404
+    preview = client.get(reverse("author_scenario_preview", args=[scenario.pk]))
+    assert preview.status_code == 200

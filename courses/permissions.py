@@ -37,6 +37,22 @@ def can_view_course(user: AnyUser, course: Course) -> bool:
     return course.is_live or is_training_admin(user)
 
 
+def can_start_course(user: AnyUser, course: Course) -> bool:
+    """May this person enrol themselves in this course? When it is live and open to everyone;
+    admins may start any live course (to take it as a learner would). No query."""
+    if not user.is_authenticated or not user.is_active or not course.is_live:
+        return False
+    return course.self_enrol or is_training_admin(user)
+
+
+def can_start_path(user: AnyUser, path: LearningPath) -> bool:
+    """May this person enrol themselves in this learning path? When it is open to everyone;
+    admins may start any path they can see. No query."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return path.self_enrol or is_training_admin(user)
+
+
 def can_take_part(user: AnyUser, course: Course) -> bool:
     """May this person take this course's lessons, quizzes and practice conversations?
 

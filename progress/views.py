@@ -127,7 +127,7 @@ def course_detail(request: AuthedRequest, slug: str) -> HttpResponse:
         "certificate": getattr(enrolment, "certificate", None)
         if enrolment and enrolment.completed_at
         else None,
-        "can_start": course.self_enrol or is_training_admin(request.user),
+        "can_start": course_permissions.can_start_course(request.user, course),
     }
     return render(request, "progress/course_detail.html", context)
 
@@ -136,8 +136,8 @@ def course_detail(request: AuthedRequest, slug: str) -> HttpResponse:
 @require_POST
 def course_enrol(request: AuthedRequest, slug: str) -> HttpResponse:
     course = course_permissions.get_live_course_for(request.user, slug)
-    if _enrolment(request, course) is None and not (
-        course.self_enrol or is_training_admin(request.user)
+    if _enrolment(request, course) is None and not course_permissions.can_start_course(
+        request.user, course
     ):
         raise PermissionDenied
     enrolment = course_services.enrolment_create(user=request.user, course=course)
@@ -299,7 +299,7 @@ def path_detail(request: AuthedRequest, slug: str) -> HttpResponse:
 @require_POST
 def path_enrol(request: AuthedRequest, slug: str) -> HttpResponse:
     path = course_permissions.get_path_for(request.user, slug)
-    if not (path.self_enrol or is_training_admin(request.user)):
+    if not course_permissions.can_start_path(request.user, path):
         raise PermissionDenied
     try:
         enrolments = course_services.path_enrol(user=request.user, path=path)

@@ -103,24 +103,29 @@ def _checkpoint_step(enrolment: Enrolment) -> NextStep | None:
 
 def blocking_course(user: User, course: Course) -> Course | None:
     """The course the learner must finish before this one, when a learning path they follow
-    says so; None when nothing blocks it. Two queries."""
+    says so; None when nothing blocks it. At most three queries, however many paths."""
     steps = list(
         PathCourse.objects.filter(
             course=course, requires_previous=True, path__enrolments__user=user
-        ).select_related("path")
+        ).distinct()
     )
+    if not steps:
+        return None
+    siblings = list(
+        PathCourse.objects.filter(path__in={step.path_id for step in steps})
+        .select_related("course__published_version")
+        .order_by("path_id", "position")
+    )
+    previous: list[Course] = []
     for step in steps:
-        previous = (
-            PathCourse.objects.filter(path=step.path, position__lt=step.position)
-            .select_related("course__published_version")
-            .order_by("-position")
-            .first()
-        )
-        if previous is None or not previous.course.is_live:
-            continue
-        finished = Enrolment.objects.filter(
-            user=user, course=previous.course, completed_at__isnull=False
-        ).exists()
-        if not finished:
-            return previous.course
-    return None
+        before = [s for s in siblings if s.path_id == step.path_id and s.position < step.position]
+        if before and before[-1].course.is_live:
+            previous.append(before[-1].course)
+    if not previous:
+        return None
+    finished = set(
+        Enrolment.objects.filter(
+            user=user, course__in=previous, completed_at__isnull=False
+        ).values_list("course_id", flat=True)
+    )
+    return next((c for c in previous if c.pk not in finished), None)

@@ -198,3 +198,22 @@ def test_dashboard_query_count_with_courses_is_fixed(
         response = client.get(reverse("dashboard"))
     assert response.status_code == 200
     assert len(response.context["active"]) == size
+
+
+@pytest.mark.parametrize("paths", [1, 4])
+def test_blocking_course_query_count_does_not_grow_with_paths(
+    learner, django_assert_num_queries, paths
+):
+    from progress.selectors import blocking_course
+
+    target = build_course(slug="target", title="Target")
+    for n in range(paths):
+        first = build_course(slug=f"first-{n}", title=f"First {n}")
+        path = services.path_create(
+            slug=f"p{n}", title=f"Path {n}", courses=[first, target], self_enrol=True
+        )
+        path.steps.filter(course=target).update(requires_previous=True)
+        services.path_enrol(user=learner, path=path)
+    with django_assert_num_queries(3):
+        blocker = blocking_course(learner, target)
+    assert blocker is not None and blocker.slug == "first-0"

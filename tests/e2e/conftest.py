@@ -1,6 +1,7 @@
 """Browser tests: Playwright drives Debian's Chromium against pytest-django's `live_server`.
 
-- One Chromium per session; every test gets fresh browser contexts (no shared cookies).
+- One Chromium, shared by the tests in tests/e2e and stopped when pytest moves on to tests
+  elsewhere; every test gets fresh browser contexts (no shared cookies).
 - `page` runs a test twice, as a phone (390x844, touch) and on a desktop (1280x800);
   `phone_page` / `desktop_page` pin one size.
 - `axe(page)` scans the page with the vendored axe-core and fails on serious/critical findings.
@@ -35,11 +36,6 @@ from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from learners.management.commands.seed_demo import DEMO_PASSWORD
-
-# Playwright's sync API keeps an asyncio event loop running on the main thread for the rest of
-# the session, and Django refuses ORM calls from a thread with a running loop. Tests (and any
-# test that runs after them in the same session) use the ORM from that thread on purpose.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -106,17 +102,27 @@ def demo(_e2e_server: None) -> None:
 # --- Browser ---------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
+    """Playwright and Chromium, started for a browser test and stopped as soon as the next test
+    is outside tests/e2e, not at the end of the session (see below). pytest-django runs tests
+    without a database last, so test_axe_helper.py usually gets a Chromium of its own."""
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing (Debian package: chromium)"
         if REQUIRE_SERVICES:
             pytest.fail(f"REQUIRE_SERVICES=1 but {message}", pytrace=False)
         pytest.skip(message)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    # While Playwright's sync API runs, it leaves an asyncio event loop marked as running on the
+    # main thread, and Django refuses ORM calls from a thread with a running loop. Browser tests
+    # use the ORM from that thread on purpose, so Django's check is off exactly as long as
+    # Playwright runs; the previous value comes back afterwards, so tests outside tests/e2e run
+    # with the check on (tests/test_async_guard.py).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
 
 
 @pytest.fixture(scope="session")

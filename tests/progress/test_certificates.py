@@ -12,10 +12,16 @@ from courses import services as course_services
 from courses.services import enrolment_create
 from learners.models import User
 from progress import permissions
-from progress.certificate_pdf import UNICODE_FONTS, core_font_text, render_certificate_pdf
+from progress.certificate_pdf import (
+    UNICODE_FONTS,
+    FontFiles,
+    core_font_text,
+    render_certificate_pdf,
+)
 from progress.certificates import normalise_code
 from progress.models import Certificate
 from progress.services import lesson_complete
+from tests.conftest import REQUIRE_SERVICES
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +73,21 @@ def certificate(learner, course) -> Certificate:
 
 def verify_url(certificate: Certificate) -> str:
     return f"{SITE_URL}/verify/{certificate.code}/"
+
+
+def unicode_fonts(
+    candidates: tuple[FontFiles, ...] = UNICODE_FONTS, *, required: bool = REQUIRE_SERVICES
+) -> list[FontFiles]:
+    """The DejaVu Sans files this machine has. None: skip, or, under REQUIRE_SERVICES=1 (as CI,
+    which installs fonts-dejavu-core), fail."""
+    available = [fonts for fonts in candidates if all(f.is_file() for f in fonts)]
+    if not available:
+        if required:
+            pytest.fail(
+                "DejaVu Sans is required (REQUIRE_SERVICES=1; apt-get install fonts-dejavu-core)"
+            )
+        pytest.skip("no DejaVu Sans on this machine")
+    return available
 
 
 def pdf_text(pdf: bytes) -> bytes:
@@ -239,9 +260,7 @@ def test_unicode_name_pdf_over_http(client, learner, course):
 
 
 def test_unicode_names_use_a_unicode_font_when_the_machine_has_one(learner, course):
-    available = [fonts for fonts in UNICODE_FONTS if all(f.is_file() for f in fonts)]
-    if not available:
-        pytest.skip("no DejaVu Sans on this machine")
+    unicode_fonts()
     learner.full_name = f"{ZOE} Анна 王"  # 王 isn't in DejaVu: it becomes "?"
     learner.save()
     certificate = complete(learner, course)
@@ -250,6 +269,19 @@ def test_unicode_names_use_a_unicode_font_when_the_machine_has_one(learner, cour
     )
     assert pdf.startswith(b"%PDF")
     assert b"/FontFile2" in pdf  # the TrueType font is embedded
+
+
+def test_a_missing_unicode_font_skips_locally_and_fails_under_require_services(tmp_path):
+    nowhere = (tmp_path / "DejaVuSans.ttf", tmp_path / "DejaVuSans-Bold.ttf")
+    with pytest.raises(pytest.skip.Exception, match="no DejaVu Sans"):
+        unicode_fonts((nowhere,), required=False)
+    with pytest.raises(pytest.fail.Exception, match="fonts-dejavu-core"):
+        unicode_fonts((nowhere,), required=True)
+    nowhere[0].touch()  # the regular face alone is not enough
+    with pytest.raises(pytest.fail.Exception):
+        unicode_fonts((nowhere,), required=True)
+    nowhere[1].touch()
+    assert unicode_fonts((nowhere,), required=True) == [nowhere]
 
 
 # --- Public verification ----------------------------------------------------------------------

@@ -4,7 +4,13 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import Invitation, Membership, Team, User
+from .models import AuditEntry, Invitation, Membership, Team, User
+
+
+def _actor(request: HttpRequest) -> User | None:
+    """The operator using the admin, to name in the activity log."""
+    # Only signed-in staff reach the admin; the isinstance check is for the type checker.
+    return request.user if isinstance(request.user, User) else None
 
 
 class MembershipInline(admin.TabularInline):
@@ -42,7 +48,7 @@ class TeamAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        created = services.team_create(name=obj.name, parent=obj.parent)
+        created = services.team_create(actor=_actor(request), name=obj.name, parent=obj.parent)
         obj.pk, obj.path = created.pk, created.path
 
     def get_readonly_fields(self, request: HttpRequest, obj: Team | None = None) -> list[str]:
@@ -56,3 +62,23 @@ class InvitationAdmin(admin.ModelAdmin):
     search_fields = ["email"]
     list_filter = ["team"]
     readonly_fields = ["nonce", "sent_at", "accepted_at", "accepted_by"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: entries are written by services in the same transaction as the change they
+    describe, and an audit log that can be edited proves nothing."""
+
+    list_display = ["created_at", "actor_label", "action", "target_type", "target_label"]
+    list_filter = ["action", "target_type"]
+    search_fields = ["actor_label", "target_label", "action"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

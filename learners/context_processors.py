@@ -13,5 +13,11 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     manager = admin or permissions.is_manager(user)
     return {
         "site_name": settings.SITE_NAME,
-        "nav": {"people": manager, "teams": manager, "admin": admin, "operator": user.is_staff},
+        "nav": {
+            "people": manager,
+            "teams": manager,
+            "admin": admin,
+            "audit_log": permissions.can_read_audit_log(user),
+            "operator": user.is_staff,
+        },
     }

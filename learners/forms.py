@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.forms import Form as BaseForm
 
-from .models import Team
+from .models import AUDIT_ACTION_LABELS, Team, audit_action_label
 
 
 class TeamChoiceField(forms.ModelChoiceField):
@@ -87,3 +87,56 @@ class AddMemberForm(BaseForm):
         label=_("As"),
         choices=[("member", _("Member")), ("manager", _("Manager"))],
     )
+
+
+class AuditLogFilterForm(BaseForm):
+    """The activity log's filters, read from the query string. Every field is optional; an
+    empty form shows everything."""
+
+    action = forms.ChoiceField(
+        label=_("What happened"),
+        required=False,
+        error_messages={"invalid_choice": _("We don't know that kind of change. Pick one.")},
+    )
+    person = forms.CharField(
+        label=_("Who did it"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"type": "search", "autocomplete": "off", "placeholder": _("Name or email")}
+        ),
+    )
+    since = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("We couldn't read that date. Pick a day from the calendar.")},
+    )
+    until = forms.DateField(
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("We couldn't read that date. Pick a day from the calendar.")},
+    )
+
+    def __init__(self, *args: object, actions: list[str], **kwargs: object) -> None:
+        """`actions`: the codes to offer, normally the ones the log holds. A known action it
+        holds no entry of yet (a bookmarked filter, say) is accepted too, and finds nothing."""
+        super().__init__(*args, **kwargs)
+        codes = set(actions)
+        asked = self.data.get("action")
+        if asked in AUDIT_ACTION_LABELS:
+            codes.add(asked)
+        choices = sorted(((code, audit_action_label(code)) for code in codes), key=lambda c: c[1])
+        self.fields["action"].choices = [("", _("Anything")), *choices]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", _("This is before the “From” date."))
+        return data
+
+    def is_filtering(self) -> bool:
+        """True when any filter is set (call after is_valid). No query."""
+        return any(value for value in getattr(self, "cleaned_data", {}).values())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import ClassVar
 
 from django.conf import settings
@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -231,3 +232,154 @@ class Invitation(models.Model):
         if self.expires_at <= now:
             return "expired"
         return "pending"
+
+
+# --- Activity log ---------------------------------------------------------------------------
+
+# What each known action reads as on the activity log. Action codes stay open (apps add their
+# own), so this is a lookup with a fallback, not a list of choices; add a line here with a new
+# action so the log reads in words rather than codes.
+AUDIT_ACTION_LABELS: dict[str, str | Promise] = {
+    "membership.add": _("Added to a team"),
+    "membership.remove": _("Removed from a team"),
+    "role.change": _("Changed a role"),
+    "team.create": _("Created a team"),
+    "invitation.create": _("Invited someone"),
+    "invitation.resend": _("Sent a new invitation link"),
+    "invitation.revoke": _("Cancelled an invitation"),
+    "invitation.accept": _("Accepted an invitation"),
+    "course.publish": _("Published a course"),
+    "course.unpublish": _("Unpublished a course"),
+    "quiz.publish": _("Published a quiz"),
+    "quiz.unpublish": _("Unpublished a quiz"),
+    "scenario.publish": _("Published a practice conversation"),
+    "scenario.unpublish": _("Unpublished a practice conversation"),
+}
+
+AUDIT_TARGET_LABELS: dict[str, str | Promise] = {
+    "person": _("person"),
+    "team": _("team"),
+    "invitation": _("invitation"),
+    "course": _("course"),
+    "quiz": _("quiz"),
+    "scenario": _("practice conversation"),
+}
+
+
+def audit_action_label(action: str) -> str:
+    """The words for an action code, or the code itself when nobody has named it yet."""
+    return str(AUDIT_ACTION_LABELS.get(action, action))
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    def filter_by(
+        self,
+        *,
+        action: str = "",
+        actor: str = "",
+        since: date | None = None,
+        until: date | None = None,
+    ) -> AuditEntryQuerySet:
+        """Entries matching every filter given; an empty or None filter matches everything.
+
+        `actor` is a case-insensitive text search on the name copied into the entry and on the
+        acting person's current name and email (a LEFT JOIN to the people table, so entries
+        whose actor was deleted still match by the copied name). `since` and `until` are whole
+        days in the current time zone, both included. Lazy: one query when evaluated.
+        """
+        qs = self
+        if action:
+            qs = qs.filter(action=action)
+        if actor:
+            qs = qs.filter(
+                Q(actor_label__icontains=actor)
+                | Q(actor__full_name__icontains=actor)
+                | Q(actor__email__icontains=actor)
+            )
+        # Bounds on the column itself rather than created_at__date, so the index can serve them.
+        if since is not None:
+            qs = qs.filter(created_at__gte=_start_of_day(since))
+        if until is not None:
+            qs = qs.filter(created_at__lt=_start_of_day(until + timedelta(days=1)))
+        return qs
+
+    def actions_present(self) -> list[str]:
+        """The distinct action codes in these entries, sorted. One query; [] when empty."""
+        return sorted(self.order_by().values_list("action", flat=True).distinct())
+
+    def for_target(self, target_type: str, target_id: object) -> AuditEntryQuerySet:
+        """The entries about one thing, such as ("person", 12). Lazy; uses the target index."""
+        return self.filter(target_type=target_type, target_id=str(target_id))
+
+
+def _start_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class AuditEntry(models.Model):
+    """One change someone made: who, what, to which thing, before and after, and when.
+
+    Written only by `learners.audit.audit_record`, in the same transaction as the change it
+    describes, and never edited afterwards. The actor's name and the target's name are copied
+    in, so the log reads the same after a person or a team is deleted. `changes` maps a field
+    to `[before, after]`; either side is None when there was nothing before or after.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("who (as named then)"), max_length=255, blank=True)
+    # Indexed through ("action", "created_at") below, whose first column serves action lookups.
+    action = models.CharField(_("what"), max_length=64)
+    target_type = models.CharField(_("kind of thing"), max_length=32)
+    target_id = models.CharField(_("thing id"), max_length=64)
+    target_label = models.CharField(_("on what (as named then)"), max_length=255, blank=True)
+    changes = models.JSONField(_("before and after"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("activity log entry")
+        verbose_name_plural = _("activity log")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["action", "created_at"], name="audit_action_created"),
+            models.Index(fields=["target_type", "target_id"], name="audit_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_label or _('System')}: {self.action} {self.target_label}"
+
+    @property
+    def action_label(self) -> str:
+        """The action in words (see AUDIT_ACTION_LABELS), or its code. No query."""
+        return audit_action_label(self.action)
+
+    @property
+    def target_type_label(self) -> str:
+        """The kind of thing in words, or its code. No query."""
+        return str(AUDIT_TARGET_LABELS.get(self.target_type, self.target_type))
+
+    @property
+    def change_rows(self) -> list[tuple[str, str, str]]:
+        """`changes` as (field, before, after) text for display, fields in alphabetical order
+        (PostgreSQL's jsonb keeps no order of its own): "" for nothing, "yes"/"no" for
+        booleans. No query."""
+        return [
+            (field, _display_value(before), _display_value(after))
+            for field, (before, after) in sorted(self.changes.items())
+        ]
+
+
+def _display_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    return str(value)

@@ -13,7 +13,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import Invitation, Membership, Team, User
+from .models import AuditEntry, AuditEntryQuerySet, Invitation, Membership, Team, User
 
 AnyUser: TypeAlias = User | AnonymousUser
 
@@ -121,6 +121,19 @@ def can_change_team_roles(user: AnyUser) -> bool:
 def can_author_content(user: AnyUser) -> bool:
     """Only training admins write and publish training."""
     return is_training_admin(user)
+
+
+def can_read_audit_log(user: AnyUser) -> bool:
+    """Only training admins read the activity log: it names people across every team. No
+    query."""
+    return is_training_admin(user)
+
+
+def audit_entries_visible_to(user: AnyUser) -> AuditEntryQuerySet:
+    """Every entry for those who may read the activity log; none for anyone else. Lazy."""
+    if not can_read_audit_log(user):
+        return AuditEntry.objects.none()
+    return AuditEntry.objects.all()
 
 
 def get_person_for(user: AnyUser, pk: int) -> User:

@@ -1,5 +1,11 @@
 """Operations that change people, teams and invitations. Views, commands and tasks call these;
-nothing else writes these rows."""
+nothing else writes these rows.
+
+Each service that changes who is where, or who may do what, takes the acting person as
+`actor` and writes an activity log entry (learners.audit) in its own transaction. `actor` is
+None only for system work: seed_demo, management commands, scheduled tasks. When a person acts,
+pass them.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
+from .audit import Change, Changes, audit_record
 from .models import Invitation, Membership, Team, User, _new_nonce
 
 _INVITATION_SALT = "learners.invitation"
@@ -26,8 +33,10 @@ _INVITATION_SALT = "learners.invitation"
 # --- People ----------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def user_create(
     *,
+    actor: User | None,
     email: str,
     password: str | None,
     full_name: str = "",
@@ -36,29 +45,41 @@ def user_create(
 ) -> User:
     """Create a person who can sign in with `email`, with allauth's matching email record.
 
+    Making them a training admin is a role change and is recorded ("role.change") with
+    `actor`; creating a learner records nothing (their invitation's acceptance does).
     Raises ValidationError when the email is already taken (case-insensitively).
     """
     from allauth.account.models import EmailAddress
 
     email = User.objects.normalize_email(email).strip().lower()
-    with transaction.atomic():
-        if User.objects.annotate(e=Lower("email")).filter(e=email).exists():
-            raise ValidationError({"email": _("Someone already uses this email address.")})
-        user = User.objects.create_user(
-            email=email,
-            password=password,
-            full_name=full_name.strip(),
-            is_training_admin=is_training_admin,
+    if User.objects.annotate(e=Lower("email")).filter(e=email).exists():
+        raise ValidationError({"email": _("Someone already uses this email address.")})
+    user = User.objects.create_user(
+        email=email,
+        password=password,
+        full_name=full_name.strip(),
+        is_training_admin=is_training_admin,
+    )
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=email_verified)
+    if is_training_admin:
+        audit_record(
+            actor=actor,
+            action="role.change",
+            target_type="person",
+            target_id=user.pk,
+            target_label=user.display_name,
+            changes={"training admin": (False, True)},
         )
-        EmailAddress.objects.create(user=user, email=email, primary=True, verified=email_verified)
     return user
 
 
 # --- Teams -----------------------------------------------------------------------------------
 
 
-def team_create(*, name: str, parent: Team | None = None) -> Team:
-    """Create a team, optionally nested in `parent`, and set its materialised path.
+@transaction.atomic
+def team_create(*, actor: User | None, name: str, parent: Team | None = None) -> Team:
+    """Create a team, optionally nested in `parent`, set its materialised path and record
+    "team.create".
 
     Raises ValidationError when a sibling already has that name.
     """
@@ -68,23 +89,65 @@ def team_create(*, name: str, parent: Team | None = None) -> Team:
     siblings = Team.objects.filter(parent=parent).annotate(n=Lower("name"))
     if siblings.filter(n=name.lower()).exists():
         raise ValidationError({"name": _("There is already a team with this name here.")})
-    with transaction.atomic():
-        team = Team.objects.create(name=name, parent=parent)
-        team.path = f"{parent.path if parent else '/'}{team.pk}/"
-        team.save(update_fields=["path"])
+    team = Team.objects.create(name=name, parent=parent)
+    team.path = f"{parent.path if parent else '/'}{team.pk}/"
+    team.save(update_fields=["path"])
+    changes: dict[str, Change] = {"name": (None, team.name)}
+    if parent is not None:
+        changes["part of"] = (None, parent.name)
+    audit_record(
+        actor=actor,
+        action="team.create",
+        target_type="team",
+        target_id=team.pk,
+        target_label=team.name,
+        changes=changes,
+    )
     return team
 
 
-def membership_add(*, team: Team, user: User, role: str = Membership.Role.MEMBER) -> Membership:
-    """Put `user` in `team` with `role`; returns the existing row if they already have it."""
-    membership, _created = Membership.objects.get_or_create(team=team, user=user, role=role)
+@transaction.atomic
+def membership_add(
+    *, actor: User | None, team: Team, user: User, role: str = Membership.Role.MEMBER
+) -> Membership:
+    """Put `user` in `team` with `role` and record "membership.add".
+
+    Returns the existing row, and records nothing, if they already have that role there.
+    """
+    membership, created = Membership.objects.get_or_create(team=team, user=user, role=role)
+    if created:
+        _audit_membership(actor, "membership.add", team=team, user=user, role=role, joined=True)
     return membership
 
 
-def membership_remove(*, team: Team, user: User, role: str) -> int:
-    """Take `role` in `team` away from `user`. Returns how many rows went (0 or 1)."""
+@transaction.atomic
+def membership_remove(*, actor: User | None, team: Team, user: User, role: str) -> int:
+    """Take `role` in `team` away from `user` and record "membership.remove".
+
+    Returns how many rows went (0 or 1); when 0, nothing changed and nothing is recorded.
+    """
     deleted, _detail = Membership.objects.filter(team=team, user=user, role=role).delete()
+    if deleted:
+        _audit_membership(actor, "membership.remove", team=team, user=user, role=role, joined=False)
     return deleted
+
+
+def _audit_membership(
+    actor: User | None, action: str, *, team: Team, user: User, role: str, joined: bool
+) -> None:
+    # A membership is a person's place in a team, so the entry is about the person.
+    if joined:
+        changes: Changes = {"team": (None, team.name), "role": (None, str(role))}
+    else:
+        changes = {"team": (team.name, None), "role": (str(role), None)}
+    audit_record(
+        actor=actor,
+        action=action,
+        target_type="person",
+        target_id=user.pk,
+        target_label=user.display_name,
+        changes=changes,
+    )
 
 
 # --- Invitations -----------------------------------------------------------------------------
@@ -128,13 +191,16 @@ def invitation_from_token(token: str, *, now: datetime | None = None) -> Invitat
     return invitation
 
 
+@transaction.atomic
 def invitation_create(
-    *, email: str, team: Team, invited_by: User, full_name: str = ""
+    *, actor: User | None, email: str, team: Team, full_name: str = ""
 ) -> Invitation:
-    """Invite `email` into `team` and queue the email once the transaction commits.
+    """Invite `email` into `team` on behalf of `actor` (stored as `invited_by`), record
+    "invitation.create" and queue the email once the transaction commits.
 
-    A pending invitation for the same email and team is re-sent rather than duplicated.
-    Raises ValidationError when the person is already a member of the team.
+    A pending invitation for the same email and team is re-sent rather than duplicated (and
+    recorded as "invitation.resend"). Raises ValidationError when the person is already a
+    member of the team.
     """
     email = User.objects.normalize_email(email).strip().lower()
     if Membership.objects.filter(
@@ -143,54 +209,89 @@ def invitation_create(
         raise ValidationError({"email": _("This person is already in %(team)s.") % {"team": team}})
     existing = Invitation.objects.pending().filter(team=team, email__iexact=email).first()
     if existing is not None:
-        return invitation_resend(invitation=existing)
+        return invitation_resend(actor=actor, invitation=existing)
     now = timezone.now()
-    with transaction.atomic():
-        invitation = Invitation.objects.create(
-            email=email,
-            full_name=full_name.strip(),
-            team=team,
-            invited_by=invited_by,
-            created_at=now,
-            expires_at=Invitation.default_expiry(now),
-        )
-        _queue_invitation_email(invitation)
+    invitation = Invitation.objects.create(
+        email=email,
+        full_name=full_name.strip(),
+        team=team,
+        invited_by=actor,
+        created_at=now,
+        expires_at=Invitation.default_expiry(now),
+    )
+    _audit_invitation(
+        actor,
+        "invitation.create",
+        invitation,
+        {"email": (None, invitation.email), "team": (None, team.name)},
+    )
+    _queue_invitation_email(invitation)
     return invitation
 
 
-def invitation_resend(*, invitation: Invitation) -> Invitation:
-    """Issue a fresh link (the old one stops working), restart the 7 days and email it.
+@transaction.atomic
+def invitation_resend(*, actor: User | None, invitation: Invitation) -> Invitation:
+    """Issue a fresh link (the old one stops working), restart the 7 days, record
+    "invitation.resend" and email it once the transaction commits.
 
     Raises ValidationError if the invitation was already accepted.
     """
-    fresh = {
-        "nonce": _new_nonce(),
-        "expires_at": Invitation.default_expiry(),
-        "sent_at": None,
-        "revoked_at": None,
-    }
-    with transaction.atomic():
-        # Conditional on the database's state, not the caller's copy, which may be stale.
-        updated = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
-            **fresh
-        )
-        if updated != 1:
-            raise ValidationError(_("This invitation was already accepted."))
-        for field, value in fresh.items():
-            setattr(invitation, field, value)
-        _queue_invitation_email(invitation)
+    now = timezone.now()
+    expires_at = Invitation.default_expiry(now)
+    fresh = {"nonce": _new_nonce(), "expires_at": expires_at, "sent_at": None, "revoked_at": None}
+    # Conditional on the database's state, not the caller's copy, which may be stale.
+    updated = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(**fresh)
+    if updated != 1:
+        raise ValidationError(_("This invitation was already accepted."))
+    _audit_invitation(
+        actor,
+        "invitation.resend",
+        invitation,
+        {
+            "status": (invitation.status(now), "pending"),
+            "link works until": (_day(invitation.expires_at), _day(expires_at)),
+        },
+    )
+    for field, value in fresh.items():
+        setattr(invitation, field, value)
+    _queue_invitation_email(invitation)
     return invitation
 
 
-def invitation_revoke(*, invitation: Invitation) -> Invitation:
-    """Stop the link from working. Accepted invitations are left as they are."""
+@transaction.atomic
+def invitation_revoke(*, actor: User | None, invitation: Invitation) -> Invitation:
+    """Stop the link from working and record "invitation.revoke".
+
+    Accepted or already revoked invitations are left as they are, and nothing is recorded.
+    """
     now = timezone.now()
     revoked = Invitation.objects.filter(
         pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=now)
     if revoked:
+        _audit_invitation(
+            actor, "invitation.revoke", invitation, {"status": (invitation.status(now), "revoked")}
+        )
         invitation.revoked_at = now
     return invitation
+
+
+def _day(moment: datetime) -> str:
+    return timezone.localdate(moment).isoformat()
+
+
+def _audit_invitation(
+    actor: User | None, action: str, invitation: Invitation, changes: Changes
+) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        target_type="invitation",
+        target_id=invitation.pk,
+        target_label=_("%(email)s, for %(team)s")
+        % {"email": invitation.email, "team": invitation.team.name},
+        changes=changes,
+    )
 
 
 def _queue_invitation_email(invitation: Invitation) -> None:
@@ -235,10 +336,16 @@ def invitation_email_send(*, invitation_id: int) -> bool:
     return True
 
 
+@transaction.atomic
 def invitation_accept(
     *, invitation: Invitation, password: str | None, full_name: str = ""
 ) -> tuple[User, bool]:
-    """Use the invitation: create the person (or find their account) and add them to the team.
+    """Use the invitation: create the person (or find their account), add them to the team and
+    record "invitation.accept" with that person as the actor.
+
+    There is no `actor` argument: whoever holds the link acts as the person it was sent to,
+    who may not have an account until this call creates it. The one entry covers joining the
+    team too (no separate "membership.add").
 
     Returns (user, created). `password` is required when no account exists yet and is checked
     against the password rules (ValidationError). Raises InvitationUnavailable if another
@@ -248,33 +355,33 @@ def invitation_accept(
     from allauth.account.models import EmailAddress
 
     now = timezone.now()
-    with transaction.atomic():
-        claimed = Invitation.objects.filter(
-            pk=invitation.pk,
-            nonce=invitation.nonce,
-            accepted_at__isnull=True,
-            revoked_at__isnull=True,
-            expires_at__gt=now,
-        ).update(accepted_at=now)
-        if claimed != 1:
-            invitation.refresh_from_db()
-            raise InvitationUnavailable(invitation.status(), invitation)
-        user = User.objects.filter(email__iexact=invitation.email).first()
-        created = user is None
-        if user is None:
-            candidate = User(email=invitation.email, full_name=full_name.strip())
-            validate_password(password or "", user=candidate)
-            user = user_create(
-                email=invitation.email,
-                password=password,
-                full_name=full_name or invitation.full_name,
-            )
-        else:
-            # The invitation reached this inbox, which proves the address.
-            EmailAddress.objects.filter(user=user, email__iexact=invitation.email).update(
-                verified=True
-            )
-        membership_add(team=invitation.team, user=user, role=Membership.Role.MEMBER)
-        Invitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
+    claimed = Invitation.objects.filter(
+        pk=invitation.pk,
+        nonce=invitation.nonce,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=now,
+    ).update(accepted_at=now)
+    if claimed != 1:
+        invitation.refresh_from_db()
+        raise InvitationUnavailable(invitation.status(), invitation)
+    user = User.objects.filter(email__iexact=invitation.email).first()
+    created = user is None
+    if user is None:
+        candidate = User(email=invitation.email, full_name=full_name.strip())
+        validate_password(password or "", user=candidate)
+        # A learner's account: user_create records nothing, the entry below says it all.
+        user = user_create(
+            actor=None,
+            email=invitation.email,
+            password=password,
+            full_name=full_name or invitation.full_name,
+        )
+    else:
+        # The invitation reached this inbox, which proves the address.
+        EmailAddress.objects.filter(user=user, email__iexact=invitation.email).update(verified=True)
+    Membership.objects.get_or_create(team=invitation.team, user=user, role=Membership.Role.MEMBER)
+    Invitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
+    _audit_invitation(user, "invitation.accept", invitation, {"status": ("pending", "accepted")})
     invitation.accepted_at, invitation.accepted_by = now, user
     return user, created

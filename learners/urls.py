@@ -17,4 +17,5 @@ urlpatterns = [
         views.membership_remove,
         name="membership_remove",
     ),
+    path("audit/", views.audit_log, name="audit_log"),
 ]

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,10 +19,17 @@ from config.forms import add_service_errors
 from config.http import AuthedRequest, HtmxRequest
 
 from . import permissions, services
-from .forms import AcceptInvitationForm, AddMemberForm, InvitationForm, TeamForm
+from .forms import (
+    AcceptInvitationForm,
+    AddMemberForm,
+    AuditLogFilterForm,
+    InvitationForm,
+    TeamForm,
+)
 from .models import Invitation, Membership, Team, User
 
 PEOPLE_PER_PAGE = 50
+AUDIT_ENTRIES_PER_PAGE = 50
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -81,10 +88,10 @@ def invite(request: AuthedRequest) -> HttpResponse:
             raise PermissionDenied
         try:
             invitation = services.invitation_create(
+                actor=request.user,
                 email=form.cleaned_data["email"],
                 full_name=form.cleaned_data["full_name"],
                 team=team,
-                invited_by=request.user,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -109,7 +116,7 @@ def _invitation_row_response(request: HtmxRequest, invitation: Invitation) -> Ht
 def invitation_resend(request: AuthedRequest, pk: int) -> HttpResponse:
     invitation = permissions.get_invitation_for(request.user, pk)
     try:
-        services.invitation_resend(invitation=invitation)
+        services.invitation_resend(actor=request.user, invitation=invitation)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -123,7 +130,7 @@ def invitation_resend(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def invitation_revoke(request: AuthedRequest, pk: int) -> HttpResponse:
     invitation = permissions.get_invitation_for(request.user, pk)
-    services.invitation_revoke(invitation=invitation)
+    services.invitation_revoke(actor=request.user, invitation=invitation)
     messages.success(
         request, _("The link for %(email)s no longer works.") % {"email": invitation.email}
     )
@@ -220,7 +227,9 @@ def team_create(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             team = services.team_create(
-                name=form.cleaned_data["name"], parent=form.cleaned_data["parent"]
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                parent=form.cleaned_data["parent"],
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -248,7 +257,9 @@ def team_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 _("Nobody has an account with this email yet. Invite them instead."),
             )
         else:
-            services.membership_add(team=team, user=person, role=form.cleaned_data["role"])
+            services.membership_add(
+                actor=request.user, team=team, user=person, role=form.cleaned_data["role"]
+            )
             messages.success(
                 request,
                 _("%(name)s added to %(team)s.") % {"name": person.display_name, "team": team},
@@ -284,10 +295,34 @@ def membership_remove(request: AuthedRequest, pk: int, user_pk: int, role: str) 
     person = permissions.get_person_for(request.user, user_pk)
     if role not in Membership.Role.values:
         return HttpResponse(_("Unknown role."), status=400)
-    services.membership_remove(team=team, user=person, role=role)
+    services.membership_remove(actor=request.user, team=team, user=person, role=role)
     messages.success(
         request,
         _("%(name)s is no longer a %(role)s of %(team)s.")
         % {"name": person.display_name, "role": Membership.Role(role).label.lower(), "team": team},
     )
     return redirect(reverse("team_detail", args=[team.pk]))
+
+
+@login_required
+def audit_log(request: AuthedRequest) -> HttpResponse:
+    """The activity log for training admins (everyone else: 404), newest first, filtered by the
+    query string. Filters that make no sense come back with status 400, each message next to
+    its field and everything typed kept. Five queries: session, user, the actions present,
+    the count and one page of entries."""
+    if not permissions.can_read_audit_log(request.user):
+        raise Http404
+    entries = permissions.audit_entries_visible_to(request.user)
+    form = AuditLogFilterForm(request.GET, actions=entries.actions_present())
+    if not form.is_valid():
+        return render(request, "learners/audit_log.html", {"form": form, "page": None}, status=400)
+    page = Paginator(
+        entries.filter_by(
+            action=form.cleaned_data["action"],
+            actor=form.cleaned_data["person"],
+            since=form.cleaned_data["since"],
+            until=form.cleaned_data["until"],
+        ),
+        AUDIT_ENTRIES_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    return render(request, "learners/audit_log.html", {"form": form, "page": page})

@@ -3,11 +3,13 @@ parts. People are created through the same service the product uses."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import factory
 from allauth.account.models import EmailAddress
 
-from learners import services
-from learners.models import Invitation, Membership, Team, User
+from learners import audit, services
+from learners.models import AuditEntry, Invitation, Membership, Team, User
 
 PASSWORD = "Correct-horse-42!"
 
@@ -40,7 +42,7 @@ class TeamFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class: type[Team], *args: object, **kwargs: object) -> Team:
-        return services.team_create(name=kwargs["name"], parent=kwargs.get("parent"))
+        return services.team_create(actor=None, name=kwargs["name"], parent=kwargs.get("parent"))
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
@@ -61,3 +63,22 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     team = factory.SubFactory(TeamFactory)
     invited_by = factory.SubFactory(UserFactory)
     expires_at = factory.LazyFunction(Invitation.default_expiry)
+
+
+class AuditEntryFactory(factory.django.DjangoModelFactory):
+    """Activity log entries go through audit.audit_record, like the services' entries.
+    Control `created_at` with time_machine."""
+
+    class Meta:
+        model = AuditEntry
+
+    actor = factory.SubFactory(UserFactory)
+    action = "team.create"
+    target_type = "team"
+    target_id = factory.Sequence(str)
+    target_label = factory.Sequence(lambda n: f"Store {n}")
+    changes = factory.LazyAttribute(lambda o: {"name": (None, o.target_label)})
+
+    @classmethod
+    def _create(cls, model_class: type[AuditEntry], *args: object, **kwargs: Any) -> AuditEntry:
+        return audit.audit_record(**kwargs)

@@ -78,3 +78,55 @@ def test_admin_sees_the_organisation_and_creates_a_team(
     assert Team.objects.count() == 4
     axe(page)
     screenshot(page)
+
+
+def test_admin_reads_and_filters_the_activity_log(
+    page: Page,
+    live_server: LiveServer,
+    demo: None,
+    sign_in: Callable[..., None],
+    axe: Callable[[Page], object],
+    screenshot: Callable[..., object],
+    fits_width: Callable[[Page], None],
+    select_by_text: Callable[[Locator, str], str],
+) -> None:
+    sign_in(page, ADMIN)
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_role("link", name="Activity log").click()
+    expect(page).to_have_url(f"{live_server.url}/audit/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Activity log")
+    expect(nav.get_by_role("link", name="Activity log")).to_have_attribute("aria-current", "page")
+    # seed_demo is set-up work: three teams, one training admin, four places in teams.
+    log = page.get_by_role("region", name="8 changes")
+    expect(log.locator("tbody tr")).to_have_count(8)
+    expect(log.locator("tbody tr").first).to_contain_text("System")
+    expect(log).to_contain_text("Created a team")
+    expect(log).to_contain_text("training admin: no → yes")
+    axe(page)
+    fits_width(page)
+    screenshot(page)
+
+    select_by_text(page.get_by_label("What happened"), "Added to a team")
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile(r"/audit/\?action=membership\.add&"))
+    rows = page.get_by_role("region", name="4 changes").locator("tbody tr")
+    expect(rows).to_have_count(4)
+    expect(rows.first).to_contain_text("team: — → Harbour Store")
+    expect(page.get_by_label("What happened")).to_have_value("membership.add")
+
+    page.get_by_label("Who did it").fill("nobody")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_text("Nothing matches these filters.")).to_be_visible()
+    expect(page.get_by_label("Who did it")).to_have_value("nobody")
+    axe(page)
+    fits_width(page)
+
+    # A date the page cannot read (from an edited address): the reason sits on the field.
+    response = page.goto("/audit/?since=2026-02-31")
+    assert response is not None and response.status == 400
+    since = page.get_by_label("From")
+    expect(since).to_have_attribute("aria-invalid", "true")
+    expect(since).to_have_accessible_description(re.compile("We couldn.t read that date."))
+    axe(page)
+    page.get_by_role("link", name="Show everything").click()
+    expect(page.get_by_role("region", name="8 changes")).to_be_visible()

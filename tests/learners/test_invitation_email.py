@@ -165,7 +165,7 @@ def test_create_emails_after_commit_and_resend_issues_a_new_link(
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         invitation = services.invitation_create(
-            email="New.Hire@Example.com", team=team, invited_by=inviter, full_name="Nia Hire"
+            actor=inviter, email="New.Hire@Example.com", team=team, full_name="Nia Hire"
         )
         assert smtp.envelopes == [], "the email must wait for the transaction to commit"
     assert len(callbacks) == 1
@@ -177,7 +177,7 @@ def test_create_emails_after_commit_and_resend_issues_a_new_link(
     assert invitation.sent_at is not None
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.invitation_resend(invitation=invitation)
+        services.invitation_resend(actor=inviter, invitation=invitation)
 
     assert len(smtp.envelopes) == 2
     second_link = LINK.findall(_body(smtp.messages[1], "plain"))

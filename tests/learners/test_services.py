@@ -21,7 +21,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_user_create_lowercases_email_and_records_verified_address():
-    user = services.user_create(email="Sam.New@Example.COM", password="Sunny-Counter-2026!")
+    user = services.user_create(
+        actor=None, email="Sam.New@Example.COM", password="Sunny-Counter-2026!"
+    )
     user.refresh_from_db()
     assert user.email == "sam.new@example.com"
     assert user.check_password("Sunny-Counter-2026!")
@@ -31,7 +33,7 @@ def test_user_create_lowercases_email_and_records_verified_address():
 
 def test_user_create_rejects_same_email_in_other_case(learner):
     with pytest.raises(ValidationError) as exc:
-        services.user_create(email="LEO@example.com", password="x")
+        services.user_create(actor=None, email="LEO@example.com", password="x")
     assert "email" in exc.value.message_dict
     assert User.objects.filter(email__iexact="leo@example.com").count() == 1
 
@@ -40,8 +42,8 @@ def test_user_create_rejects_same_email_in_other_case(learner):
 
 
 def test_team_create_sets_materialised_paths():
-    region = services.team_create(name="North Region")
-    store = services.team_create(name="Downtown Store", parent=region)
+    region = services.team_create(actor=None, name="North Region")
+    store = services.team_create(actor=None, name="Downtown Store", parent=region)
     assert region.path == f"/{region.pk}/"
     assert store.path == f"/{region.pk}/{store.pk}/"
     assert (region.depth, store.depth) == (0, 1)
@@ -49,29 +51,30 @@ def test_team_create_sets_materialised_paths():
 
 
 def test_team_create_rejects_duplicate_sibling_name_but_allows_cousins():
-    region = services.team_create(name="North")
-    other = services.team_create(name="South")
-    services.team_create(name="Main Street", parent=region)
+    region = services.team_create(actor=None, name="North")
+    other = services.team_create(actor=None, name="South")
+    services.team_create(actor=None, name="Main Street", parent=region)
     with pytest.raises(ValidationError) as exc:
-        services.team_create(name="main street ", parent=region)
+        services.team_create(actor=None, name="main street ", parent=region)
     assert "name" in exc.value.message_dict
-    services.team_create(name="Main Street", parent=other)  # a different region may reuse it
+    # A different region may reuse the name.
+    services.team_create(actor=None, name="Main Street", parent=other)
     assert Team.objects.filter(name="Main Street").count() == 2
 
 
 def test_team_create_requires_a_name():
     with pytest.raises(ValidationError):
-        services.team_create(name="   ")
+        services.team_create(actor=None, name="   ")
     assert Team.objects.count() == 0
 
 
 def test_membership_add_is_idempotent_and_remove_reports_count(downtown):
     person = UserFactory()
-    first = services.membership_add(team=downtown, user=person)
-    again = services.membership_add(team=downtown, user=person)
+    first = services.membership_add(actor=None, team=downtown, user=person)
+    again = services.membership_add(actor=None, team=downtown, user=person)
     assert first.pk == again.pk
-    assert services.membership_remove(team=downtown, user=person, role="member") == 1
-    assert services.membership_remove(team=downtown, user=person, role="member") == 0
+    assert services.membership_remove(actor=None, team=downtown, user=person, role="member") == 1
+    assert services.membership_remove(actor=None, team=downtown, user=person, role="member") == 0
 
 
 # --- invitations ------------------------------------------------------------------------------
@@ -82,7 +85,7 @@ def test_invitation_create_emails_a_link_after_commit(
 ):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         invitation = services.invitation_create(
-            email="New.Hire@Example.com", team=downtown, invited_by=manager, full_name="Nia Hire"
+            actor=manager, email="New.Hire@Example.com", team=downtown, full_name="Nia Hire"
         )
         assert mail.outbox == []  # nothing leaves before the transaction commits
     assert len(callbacks) == 1
@@ -98,9 +101,9 @@ def test_invitation_create_emails_a_link_after_commit(
 
 
 def test_invitation_create_twice_resends_instead_of_duplicating(downtown, manager):
-    first = services.invitation_create(email="sam@example.com", team=downtown, invited_by=manager)
+    first = services.invitation_create(actor=manager, email="sam@example.com", team=downtown)
     old_token = services.invitation_token(first)
-    second = services.invitation_create(email="SAM@example.com", team=downtown, invited_by=manager)
+    second = services.invitation_create(actor=manager, email="SAM@example.com", team=downtown)
     assert first.pk == second.pk
     assert Invitation.objects.count() == 1
     with pytest.raises(services.InvitationUnavailable) as exc:
@@ -110,7 +113,7 @@ def test_invitation_create_twice_resends_instead_of_duplicating(downtown, manage
 
 def test_invitation_create_rejects_existing_member(downtown, manager, learner):
     with pytest.raises(ValidationError) as exc:
-        services.invitation_create(email="leo@example.com", team=downtown, invited_by=manager)
+        services.invitation_create(actor=manager, email="leo@example.com", team=downtown)
     assert "email" in exc.value.message_dict
     assert Invitation.objects.count() == 0
 
@@ -138,10 +141,10 @@ def test_link_expires_after_seven_days(downtown):
 
 def test_resend_restarts_the_clock_and_revives_revoked(downtown):
     invitation = InvitationFactory(team=downtown)
-    services.invitation_revoke(invitation=invitation)
+    services.invitation_revoke(actor=None, invitation=invitation)
     assert invitation.status() == "revoked"
     with time_machine.travel(timezone.now() + timedelta(days=10)):
-        services.invitation_resend(invitation=invitation)
+        services.invitation_resend(actor=None, invitation=invitation)
         invitation.refresh_from_db()
         assert invitation.status() == "pending"
         assert invitation.expires_at > timezone.now() + timedelta(days=6)
@@ -186,7 +189,7 @@ def test_accept_for_existing_account_adds_membership_without_password(harbour, l
 def test_accept_after_revoke_is_refused(downtown):
     invitation = InvitationFactory(team=downtown)
     stale = Invitation.objects.get(pk=invitation.pk)
-    services.invitation_revoke(invitation=invitation)
+    services.invitation_revoke(actor=None, invitation=invitation)
     with pytest.raises(services.InvitationUnavailable) as exc:
         services.invitation_accept(invitation=stale, password="Sunny-Counter-2026!")
     assert exc.value.reason == "revoked"
@@ -197,7 +200,7 @@ def test_resend_of_accepted_invitation_is_refused(downtown):
     invitation = InvitationFactory(team=downtown)
     services.invitation_accept(invitation=invitation, password="Sunny-Counter-2026!")
     with pytest.raises(ValidationError):
-        services.invitation_resend(invitation=invitation)
+        services.invitation_resend(actor=None, invitation=invitation)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -39,6 +39,7 @@ class Command(BaseCommand):
                 "seed_demo creates accounts with a published password, so it refuses to run "
                 "when DEBUG is off. Use --force if this really is a demo site."
             )
+        # Set-up, not a person acting: the activity log entries name no one (actor=None).
         with transaction.atomic():
             region = self._team("North Region", None)
             teams = {
@@ -49,13 +50,14 @@ class Command(BaseCommand):
                 user = User.objects.filter(email=email).first()
                 if user is None:
                     user = services.user_create(
+                        actor=None,
                         email=email,
                         password=DEMO_PASSWORD,
                         full_name=name,
                         is_training_admin=is_admin,
                     )
                 if team_name and role:
-                    services.membership_add(team=teams[team_name], user=user, role=role)
+                    services.membership_add(actor=None, team=teams[team_name], user=user, role=role)
         self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
         for email, _name, is_admin, team_name, role in DEMO_PEOPLE:
             what = "training admin" if is_admin else f"{role} of {team_name}"
@@ -63,4 +65,4 @@ class Command(BaseCommand):
 
     def _team(self, name: str, parent: Team | None) -> Team:
         existing = Team.objects.filter(name=name, parent=parent).first()
-        return existing or services.team_create(name=name, parent=parent)
+        return existing or services.team_create(actor=None, name=name, parent=parent)

@@ -254,6 +254,9 @@ AUDIT_ACTION_LABELS: dict[str, str | Promise] = {
     "quiz.unpublish": _("Unpublished a quiz"),
     "scenario.publish": _("Published a practice conversation"),
     "scenario.unpublish": _("Unpublished a practice conversation"),
+    "assignment.create": _("Assigned training"),
+    "assignment.due_change": _("Changed a due date"),
+    "assignment.remove": _("Removed an assignment"),
 }
 
 AUDIT_TARGET_LABELS: dict[str, str | Promise] = {
@@ -263,6 +266,8 @@ AUDIT_TARGET_LABELS: dict[str, str | Promise] = {
     "course": _("course"),
     "quiz": _("quiz"),
     "scenario": _("practice conversation"),
+    "assignment": _("assignment"),
+    "path": _("learning path"),
 }
 
 

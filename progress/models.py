@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from courses.models import Course, Enrolment
+from courses.models import Course, Enrolment, LearningPath
 
 
 class LessonProgress(models.Model):
@@ -64,3 +64,61 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.learner_name}, {self.course_title}"
+
+
+class AssignmentQuerySet(models.QuerySet["Assignment"]):
+    def active(self) -> AssignmentQuerySet:
+        """Assignments not removed."""
+        return self.filter(removed_at__isnull=True)
+
+
+class Assignment(models.Model):
+    """A course given to one person by a manager or admin, with an optional due date.
+
+    Assigning a learning path makes one assignment per course of the path (`path` says which).
+    The person's enrolment carries the same due date, and that is what every page and reminder
+    reads; `progress.assignments` keeps the two in step. Removing an assignment keeps the row
+    (who assigned what, when) and the person's progress.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="assignments")
+    path = models.ForeignKey(
+        LearningPath,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assignments",
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-assigned_at"]
+        constraints = [
+            # Assigning twice, a double click or a retry finds the row that is already there.
+            models.UniqueConstraint(
+                fields=["user", "course"],
+                condition=models.Q(removed_at__isnull=True),
+                name="assignment_one_active_per_course",
+            ),
+        ]
+        indexes = [models.Index(fields=["course", "removed_at"], name="assignment_course_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.course} for {self.user}"

@@ -1,13 +1,20 @@
-"""Who may see which certificates and take part in which courses' lessons."""
+"""Who may see which certificates and assignments, and who may assign training to whom."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404
 
-from learners.permissions import AnyUser, is_training_admin, people_visible_to
+from learners.models import Membership, Team, User
+from learners.permissions import (
+    AnyUser,
+    is_manager,
+    is_training_admin,
+    people_visible_to,
+    teams_managed_by,
+)
 
-from .models import Certificate
+from .models import Assignment, AssignmentQuerySet, Certificate
 
 
 def certificates_visible_to(user: AnyUser) -> QuerySet[Certificate]:
@@ -32,3 +39,72 @@ def get_certificate_for(user: AnyUser, code: str) -> Certificate:
         return certificates_visible_to(user).get(code=code)
     except Certificate.DoesNotExist as exc:
         raise Http404 from exc
+
+
+# --- Assignments ------------------------------------------------------------------------------
+
+
+def can_assign(user: AnyUser) -> bool:
+    """Managers and training admins assign training. One query for people who aren't admins."""
+    return is_training_admin(user) or is_manager(user)
+
+
+def assignable_people(user: AnyUser) -> QuerySet[User]:
+    """Who `user` may assign training to: everyone active for admins; for a manager, the active
+    people in the teams they manage (nested teams included); nobody for anyone else."""
+    if not can_assign(user):
+        return User.objects.none()
+    return people_visible_to(user).filter(is_active=True)
+
+
+def assignable_teams(user: AnyUser) -> QuerySet[Team]:
+    """Teams whose members `user` may assign training to as a whole: every team for admins,
+    the teams a manager manages and those nested under them."""
+    if is_training_admin(user):
+        return Team.objects.all()
+    return teams_managed_by(user)
+
+
+def team_members_for_assignment(team: Team) -> QuerySet[User]:
+    """The active members of `team` and of every team nested under it (not its managers).
+    One query when evaluated."""
+    subtree = Team.objects.subtree_of([team]).values("pk")
+    return User.objects.filter(
+        is_active=True,
+        memberships__team__in=subtree,
+        memberships__role=Membership.Role.MEMBER,
+    ).distinct()
+
+
+def assignments_visible_to(user: AnyUser) -> AssignmentQuerySet:
+    """Admins see every assignment; managers those of the people in their teams and their own;
+    learners their own. Empty for visitors."""
+    if not user.is_authenticated or not user.is_active:
+        return Assignment.objects.none()
+    if is_training_admin(user):
+        return Assignment.objects.all()
+    return Assignment.objects.filter(user__in=people_visible_to(user).values("pk"))
+
+
+def can_change_assignment(user: AnyUser, assignment: Assignment) -> bool:
+    """Whoever may assign training to the person may change its due date or remove it; the
+    person themselves may not. One or two queries."""
+    if not user.is_authenticated:
+        return False
+    if user.pk == assignment.user_id and not is_training_admin(user):
+        return False
+    return assignable_people(user).filter(pk=assignment.user_id).exists()
+
+
+def get_assignment_for(user: AnyUser, pk: int) -> Assignment:
+    """Assignment `pk`, with its person and course joined, if `user` may change it; Http404
+    otherwise, the same as for one that doesn't exist."""
+    assignment = (
+        assignments_visible_to(user)
+        .select_related("user", "course__published_version", "path")
+        .filter(pk=pk)
+        .first()
+    )
+    if assignment is None or not can_change_assignment(user, assignment):
+        raise Http404
+    return assignment

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db.models import Count, F
+from django.db.models import CharField, Count, F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 
 from assessments.completion import open_requirements
@@ -17,7 +18,7 @@ from courses.models import Course, CourseVersion, Enrolment, Lesson, PathCourse
 from courses.selectors import Outline, outline_for
 from learners.models import User
 
-from .models import LessonProgress
+from .models import Assignment, LessonProgress
 
 
 def learner_outline(
@@ -37,10 +38,24 @@ def learner_outline(
 
 def enrolments_for_dashboard(user: User) -> list[Enrolment]:
     """The person's enrolments in live courses, each annotated with `total_lessons` in the live
-    version. One query."""
+    version and, when the course was assigned to them, `assigned_by_name` (the assigner's name,
+    or their email when they gave none; "" when that person has left). One query."""
+    assigned = Assignment.objects.active().filter(user=OuterRef("user"), course=OuterRef("course"))
     return list(
         Enrolment.objects.for_learner(user)
-        .annotate(total_lessons=Count("course__published_version__lessons", distinct=True))
+        .annotate(
+            total_lessons=Count("course__published_version__lessons", distinct=True),
+            assigned_by_name=Subquery(
+                assigned.annotate(
+                    name=Coalesce(
+                        NullIf("assigned_by__full_name", Value("")),
+                        "assigned_by__email",
+                        Value(""),
+                        output_field=CharField(),
+                    )
+                ).values("name")[:1]
+            ),
+        )
         # Explicit NULL placement: PostgreSQL and SQLite disagree by default, and a course never
         # opened must not sort above the one being worked on.
         .order_by(
@@ -129,3 +144,14 @@ def blocking_course(user: User, course: Course) -> Course | None:
         ).values_list("course_id", flat=True)
     )
     return next((c for c in previous if c.pk not in finished), None)
+
+
+def assignment_for(user: User, course: Course) -> Assignment | None:
+    """The person's active assignment of `course`, with who assigned it joined; None when the
+    course wasn't assigned to them. One query."""
+    return (
+        Assignment.objects.active()
+        .filter(user=user, course=course)
+        .select_related("assigned_by")
+        .first()
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import certificates, views
+from . import assignment_views, certificates, views
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
@@ -19,4 +19,16 @@ urlpatterns = [
     path("certificates/<str:code>/", certificates.certificate_detail, name="certificate_detail"),
     path("certificates/<str:code>/pdf/", certificates.certificate_pdf, name="certificate_pdf"),
     path("verify/<str:code>/", certificates.certificate_verify, name="certificate_verify"),
+    path("assign/", assignment_views.assign, name="assign"),
+    path("assignments/", assignment_views.assignment_list, name="assignments"),
+    path(
+        "assignments/<int:pk>/due/",
+        assignment_views.assignment_due_change,
+        name="assignment_due_change",
+    ),
+    path(
+        "assignments/<int:pk>/remove/",
+        assignment_views.assignment_remove,
+        name="assignment_remove",
+    ),
 ]

@@ -128,6 +128,7 @@ def course_detail(request: AuthedRequest, slug: str) -> HttpResponse:
         if enrolment and enrolment.completed_at
         else None,
         "can_start": course_permissions.can_start_course(request.user, course),
+        "assignment": selectors.assignment_for(request.user, course),
     }
     return render(request, "progress/course_detail.html", context)
 

@@ -1,0 +1,194 @@
+"""Managers and admins assign training, and see and change what they assigned.
+
+Everyone else gets 404 for these pages, the same as for a page that doesn't exist.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, F, OuterRef, Subquery
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from config.forms import add_service_errors
+from config.http import AuthedRequest, redirect_to_next
+from courses.models import Course, Enrolment, LearningPath
+from learners.models import Team
+
+from . import assignments, permissions
+from .forms import AssignForm, DueChangeForm
+from .models import Assignment
+
+ASSIGNMENTS_PER_PAGE = 50
+
+
+def _require_assigner(request: AuthedRequest) -> None:
+    if not permissions.can_assign(request.user):
+        raise Http404
+
+
+def _chosen_team(request: AuthedRequest, teams: list[Team]) -> Team | None:
+    """The team named by `team` in the request if it is one of `teams`; else the first one."""
+    raw = request.POST.get("team") or request.GET.get("team") or ""
+    chosen = next((t for t in teams if str(t.pk) == raw), None)
+    return chosen or (teams[0] if teams else None)
+
+
+@login_required
+def assign(request: AuthedRequest) -> HttpResponse:
+    _require_assigner(request)
+    teams = list(permissions.assignable_teams(request.user))
+    team = _chosen_team(request, teams)
+    members = (
+        permissions.team_members_for_assignment(team).order_by("full_name", "email")
+        if team is not None
+        else permissions.assignable_people(request.user).none()
+    )
+    courses = list(
+        Course.objects.published().with_live_content().order_by("published_version__title")
+    )
+    paths = list(LearningPath.objects.published().order_by("title"))
+    people = list(members)
+    form = AssignForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "team": team,
+            "people": [person.pk for person in people],
+            "training": request.GET.get("training", ""),
+        },
+        courses=courses,
+        paths=paths,
+        teams=permissions.assignable_teams(request.user),
+        people=members,
+    )
+    if request.method == "POST" and form.is_valid():
+        course, path = form.chosen_training()
+        try:
+            result = assignments.assignment_create(
+                actor=request.user,
+                people=list(form.cleaned_data["people"]),
+                course=course,
+                path=path,
+                due=form.chosen_due(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            title = course.published_version.title if course and course.published_version else ""
+            title = path.title if path else title
+            message = ngettext(
+                "Assigned “%(title)s” to %(n)d person.",
+                "Assigned “%(title)s” to %(n)d people.",
+                result.people,
+            ) % {"title": title, "n": result.people}
+            if result.people != result.new:
+                message += " " + ngettext(
+                    "%(n)d already had it.", "%(n)d already had it.", result.people - result.new
+                ) % {"n": result.people - result.new}
+            if result.due_at:
+                message += " " + _("Due %(date)s.") % {
+                    "date": timezone.localtime(result.due_at).strftime("%-d %b %Y")
+                }
+            messages.success(request, message)
+            return redirect(f"{reverse('assignments')}?team={team.pk if team else ''}")
+    return render(
+        request,
+        "progress/assign.html",
+        {"form": form, "team": team, "people": people, "has_teams": bool(teams)},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def assignment_list(request: AuthedRequest) -> HttpResponse:
+    _require_assigner(request)
+    teams = list(permissions.assignable_teams(request.user))
+    raw_team = request.GET.get("team", "")
+    team = next((t for t in teams if str(t.pk) == raw_team), None)
+    people = (
+        permissions.team_members_for_assignment(team)
+        if team is not None
+        else permissions.assignable_people(request.user)
+    )
+    enrolment = Enrolment.objects.filter(user=OuterRef("user"), course=OuterRef("course"))
+    rows = (
+        permissions.assignments_visible_to(request.user)
+        .active()
+        .filter(user__in=people.values("pk"))
+        .select_related("user", "course__published_version", "assigned_by", "path")
+        .annotate(
+            completed_at=Subquery(enrolment.values("completed_at")[:1]),
+            completed_lessons=Subquery(enrolment.values("completed_lessons")[:1]),
+            last_activity_at=Subquery(enrolment.values("last_activity_at")[:1]),
+            total_lessons=Count("course__published_version__lessons", distinct=True),
+        )
+        .order_by(F("due_at").asc(nulls_last=True), "user__full_name", "user__email", "pk")
+    )
+    page = Paginator(rows, ASSIGNMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    return render(
+        request,
+        "progress/assignments.html",
+        {
+            "page": page,
+            "rows": [(row, _status(row, now)) for row in page.object_list],
+            "teams": teams,
+            "team": team,
+            "due_form": DueChangeForm(),
+        },
+    )
+
+
+def _status(row: Assignment, now: datetime) -> str:
+    """One of "done", "overdue", "in_progress", "not_started" for an assignment annotated by
+    assignment_list."""
+    if getattr(row, "completed_at", None):
+        return "done"
+    if row.due_at is not None and row.due_at < now:
+        return "overdue"
+    if getattr(row, "completed_lessons", 0) or getattr(row, "last_activity_at", None):
+        return "in_progress"
+    return "not_started"
+
+
+@login_required
+@require_POST
+def assignment_due_change(request: AuthedRequest, pk: int) -> HttpResponse:
+    assignment = permissions.get_assignment_for(request.user, pk)
+    form = DueChangeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("That date doesn't look right. Use the date picker."))
+        return redirect_to_next(request, "assignments")
+    due_on = form.cleaned_data["due_on"]
+    due_at = assignments.Due(on=due_on).resolve(timezone.now()) if due_on else None
+    assignments.assignment_due_change(actor=request.user, assignment=assignment, due_at=due_at)
+    messages.success(
+        request,
+        _("Due date changed for %(name)s.") % {"name": assignment.user.display_name}
+        if due_at
+        else _("%(name)s no longer has a due date.") % {"name": assignment.user.display_name},
+    )
+    return redirect_to_next(request, "assignments")
+
+
+@login_required
+@require_POST
+def assignment_remove(request: AuthedRequest, pk: int) -> HttpResponse:
+    assignment = permissions.get_assignment_for(request.user, pk)
+    assignments.assignment_remove(actor=request.user, assignment=assignment)
+    messages.success(
+        request,
+        _("Removed. %(name)s keeps what they've done so far.")
+        % {"name": assignment.user.display_name},
+    )
+    return redirect_to_next(request, "assignments")

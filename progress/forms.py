@@ -1,0 +1,118 @@
+"""Forms for assigning training."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from config.forms import Form
+from courses.models import Course, LearningPath
+from learners.models import Team, User
+
+from .assignments import MAX_DAYS, Due
+
+
+class TeamChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Team) -> str:
+        # Indent nested teams so the list reads as a tree in a plain <select>.
+        return "\u2003" * obj.depth + obj.name
+
+
+class PersonChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.display_name
+
+
+class AssignForm(Form):
+    """What to assign, to whom in a team, and by when."""
+
+    DUE_CHOICES = [
+        ("none", _("No due date")),
+        ("date", _("By a date")),
+        ("days", _("Within a number of days")),
+    ]
+
+    training = forms.ChoiceField(label=_("Training"))
+    team = TeamChoiceField(queryset=Team.objects.none(), label=_("Team"))
+    people = PersonChoiceField(
+        queryset=User.objects.none(),
+        label=_("People"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Everyone in the team is ticked. Untick anyone who doesn't need it."),
+    )
+    due = forms.ChoiceField(
+        label=_("Due"), choices=DUE_CHOICES, initial="none", widget=forms.RadioSelect
+    )
+    due_on = forms.DateField(
+        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    due_days = forms.IntegerField(
+        label=_("Days to finish"),
+        required=False,
+        min_value=1,
+        max_value=MAX_DAYS,
+        help_text=_("Counted from today."),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        courses: list[Course],
+        paths: list[LearningPath],
+        teams: QuerySet[Team],
+        people: QuerySet[User],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.courses = {f"course:{c.pk}": c for c in courses}
+        self.paths = {f"path:{p.pk}": p for p in paths}
+        choices: list[Any] = [("", _("Choose a course or learning path"))]
+        if paths:
+            choices.append((_("Learning paths"), [(k, p.title) for k, p in self.paths.items()]))
+        if courses:
+            choices.append(
+                (
+                    _("Courses"),
+                    [
+                        (k, c.published_version.title if c.published_version else c.slug)
+                        for k, c in self.courses.items()
+                    ],
+                )
+            )
+        self.fields["training"].choices = choices  # type: ignore[attr-defined]
+        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
+        self.fields["people"].queryset = people  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        due = data.get("due")
+        if due == "date" and not data.get("due_on") and "due_on" not in self.errors:
+            self.add_error("due_on", _("Pick the date it's due."))
+        if due == "days" and not data.get("due_days") and "due_days" not in self.errors:
+            self.add_error("due_days", _("Say how many days they have."))
+        return data
+
+    def chosen_training(self) -> tuple[Course | None, LearningPath | None]:
+        key = self.cleaned_data["training"]
+        return self.courses.get(key), self.paths.get(key)
+
+    def chosen_due(self) -> Due:
+        due = self.cleaned_data["due"]
+        if due == "date":
+            return Due(on=self.cleaned_data["due_on"])
+        if due == "days":
+            return Due(within_days=self.cleaned_data["due_days"])
+        return Due()
+
+
+class DueChangeForm(Form):
+    due_on = forms.DateField(
+        label=_("New due date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave it empty for no due date."),
+    )

@@ -125,11 +125,10 @@ def test_the_query_count_does_not_grow_with_the_team(
         return people
 
     small, large = team_of(2), team_of(30)
-    fresh = lambda: Course.objects.get(pk=course.pk)  # noqa: E731 - nothing cached between runs
-    with django_assert_num_queries(12):
-        assignment_create(actor=manager, people=small, course=fresh(), due=Due(within_days=3))
-    with django_assert_num_queries(12):
-        assignment_create(actor=manager, people=large, course=fresh(), due=Due(within_days=3))
+    for people in (small, large):
+        fresh = Course.objects.get(pk=course.pk)  # nothing cached from the run before
+        with django_assert_num_queries(12):
+            assignment_create(actor=manager, people=people, course=fresh, due=Due(within_days=3))
     assert Assignment.objects.count() == 32
 
 

@@ -14,9 +14,9 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from courses.permissions import can_take_part
-from learners.permissions import AnyUser, can_author_content, is_training_admin, people_visible_to
+from learners.permissions import AnyUser, is_training_admin, people_visible_to
 
-from .models import Attempt, QuestionBank, Quiz
+from .models import Attempt, Quiz
 
 
 def quizzes_visible_to(user: AnyUser) -> QuerySet[Quiz]:
@@ -65,13 +65,3 @@ def get_attempt_for_review(user: AnyUser, pk: int) -> Attempt:
     if attempt is None:
         raise Http404
     return attempt
-
-
-def get_bank_for(user: AnyUser, pk: int) -> QuestionBank:
-    """A question bank for its authors (training admins); Http404 for everyone else."""
-    if not can_author_content(user):
-        raise Http404
-    bank = QuestionBank.objects.filter(pk=pk).first()
-    if bank is None:
-        raise Http404
-    return bank

@@ -21,8 +21,8 @@ from django.db import transaction
 from courses.events import announce_requirements_changed
 from courses.models import Course, Module
 
-from . import services
 from .models import Question, Quiz, QuizSlot
+from .questions import services
 
 _NAMESPACE = uuid.UUID("7b0d3f50-91a8-4c9e-9d55-3a7c8e2b6f14")
 

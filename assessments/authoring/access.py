@@ -5,25 +5,15 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from assessments.models import Question, Quiz, QuizSlot
+from assessments.models import Quiz, QuizSlot
 from config.http import AuthedRequest
 from courses.models import Course
-from learners.permissions import can_author_content
+from learners.permissions import require_author as require_author_user
 
 
 def require_author(request: AuthedRequest) -> None:
     """Raises Http404 unless the signed-in person may author content. No query."""
-    if not can_author_content(request.user):
-        raise Http404
-
-
-def question_for(request: AuthedRequest, pk: int) -> Question:
-    """A question with content, its bank and current version joined. One query."""
-    require_author(request)
-    question = Question.objects.select_related("bank", "current").filter(pk=pk).first()
-    if question is None or question.current is None:
-        raise Http404
-    return question
+    require_author_user(request.user)
 
 
 def course_for(request: AuthedRequest, pk: int) -> Course:

@@ -1,5 +1,5 @@
-"""Authoring forms for banks and quizzes (the question editor is in question_forms). They
-parse input only: the rules live in assessments.authoring.services.
+"""Quiz authoring forms. They parse input only: the rules live in
+assessments.authoring.services.
 """
 
 from __future__ import annotations
@@ -10,29 +10,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from assessments.questions.selectors import BankNode
 from config.forms import Form as BaseForm
-
-from .selectors import BankNode
-
-# --- Banks ------------------------------------------------------------------------------------
-
-
-class BankForm(BaseForm):
-    name = forms.CharField(label=_("Name"), max_length=120)
-    parent = forms.TypedChoiceField(
-        label=_("Inside"),
-        coerce=int,
-        empty_value=None,
-        required=False,
-        help_text=_("Put it inside another bank to group related questions."),
-    )
-
-    def __init__(self, *args: Any, banks: Sequence[BankNode] = (), **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["parent"].choices = [("", _("Nothing: a top-level bank"))] + [  # type: ignore[attr-defined]
-            (node.bank.pk, node.path) for node in banks
-        ]
-
 
 # --- Quizzes ----------------------------------------------------------------------------------
 

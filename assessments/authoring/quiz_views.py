@@ -22,13 +22,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments.models import Question, Quiz, QuizSlot
+from assessments.questions.selectors import BankNode, BankTree, bank_tree
 from config.forms import add_service_errors
 from config.http import AuthedRequest
 from courses.models import Course, Module
 
 from . import access, preview, selectors, services
 from .forms import AFTER_COURSE, QuizForm, SlotDrawForm, SlotQuestionForm
-from .selectors import BankNode, BankTree
 
 
 def _module_choices(modules: list[Module], keep: Quiz | None = None) -> list[tuple[str, str]]:
@@ -185,7 +185,7 @@ def _quiz_page(
     outline: tuple[str, list[Module]] | None = None,
 ) -> HttpResponse:
     course_title, modules = outline or _outline(quiz.course)
-    tree = selectors.bank_tree()
+    tree = bank_tree()
     slots = list(quiz.slots.select_related("question__current", "bank").order_by("position", "pk"))
     groups = _question_groups(selectors.pickable_questions(exclude_quiz=quiz), tree)
     banks = [node for node in tree.flat() if node.question_count]
@@ -236,7 +236,7 @@ def _to_slots(quiz: Quiz, anchor: str = "slots") -> HttpResponse:
 @require_POST
 def slot_add_question(request: AuthedRequest, pk: int) -> HttpResponse:
     quiz = access.quiz_for(request, pk)
-    tree = selectors.bank_tree()
+    tree = bank_tree()
     groups = _question_groups(selectors.pickable_questions(exclude_quiz=quiz), tree)
     form = SlotQuestionForm(request.POST, groups=groups, prefix="fixed")
     if form.is_valid():
@@ -257,7 +257,7 @@ def slot_add_question(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def slot_add_draw(request: AuthedRequest, pk: int) -> HttpResponse:
     quiz = access.quiz_for(request, pk)
-    tree = selectors.bank_tree()
+    tree = bank_tree()
     banks = [node for node in tree.flat() if node.question_count]
     form = SlotDrawForm(request.POST, banks=banks, prefix="draw")
     if form.is_valid():

@@ -1,6 +1,6 @@
-"""Quizzes and their slots, and new question banks, as authors change them in the browser.
+"""Quizzes and their slots, as authors change them in the browser.
 
-Questions themselves are written through assessments.services (question_create /
+Questions themselves are written through assessments.questions.services (question_create /
 question_update), which every way in shares. Each service here validates, raises
 ValidationError keyed by the form field it is about, runs in one transaction and returns what
 it changed.
@@ -38,23 +38,6 @@ class QuizSettings:
     shuffle_choices: bool = True
     required: bool = True
     self_rating_prompt: str = ""
-
-
-# --- Banks ------------------------------------------------------------------------------------
-
-
-def bank_create(*, name: str, parent: QuestionBank | None = None) -> QuestionBank:
-    """A new bank called `name` under `parent` (None: a top-level bank). Raises ValidationError
-    on `name` when it is empty or a sibling already has it."""
-    name = name.strip()
-    if not name:
-        raise ValidationError({"name": _("Give the question bank a name.")})
-    with transaction.atomic():
-        if QuestionBank.objects.filter(parent=parent, name__iexact=name).exists():
-            raise ValidationError(
-                {"name": _("There is already a bank called “%(name)s” there.") % {"name": name}}
-            )
-        return QuestionBank.objects.create(name=name, parent=parent)
 
 
 # --- Quizzes ----------------------------------------------------------------------------------

@@ -1,21 +1,10 @@
-"""Authoring question banks, questions and quizzes (training admins)."""
+"""Authoring quizzes (training admins)."""
 
 from django.urls import path
 
-from . import quiz_views, views
+from . import quiz_views
 
 urlpatterns = [
-    # Question banks and questions
-    path("author/question-banks/", views.bank_list, name="author_banks"),
-    path("author/question-banks/new/", views.bank_new, name="author_bank_new"),
-    path("author/question-banks/<int:pk>/", views.bank_detail, name="author_bank"),
-    path(
-        "author/question-banks/<int:pk>/questions/new/",
-        views.question_new,
-        name="author_question_new",
-    ),
-    path("author/questions/<int:pk>/", views.question_edit, name="author_question"),
-    path("author/questions/preview/", views.question_preview, name="author_question_preview"),
     # Quizzes
     path("author/courses/<int:pk>/quizzes/", quiz_views.quiz_list, name="author_quizzes"),
     path("author/courses/<int:pk>/quizzes/new/", quiz_views.quiz_new, name="author_quiz_new"),

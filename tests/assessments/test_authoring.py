@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from assessments import attempts
-from assessments import services as question_services
 from assessments.authoring import services
 from assessments.models import (
     AcceptedAnswer,
@@ -20,6 +19,7 @@ from assessments.models import (
     QuestionVersion,
     Quiz,
 )
+from assessments.questions import services as question_services
 from tests.assessments import builders
 from tests.courses.builders import build_course
 

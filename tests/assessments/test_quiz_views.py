@@ -269,8 +269,8 @@ def test_confidence_before_is_fixed_once_the_module_quiz_starts(
 def test_quiz_pages_make_a_bounded_number_of_queries(
     client, enrolled, course, django_assert_num_queries, extra
 ):
-    from assessments import services
     from assessments.models import QuizSlot
+    from assessments.questions import services
 
     quiz = build_quiz(course)
     bank = services.bank_path_get_or_create(path=["Big bank"])

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from xml.parsers import expat
 
-from ..models import QuestionVersion
+from assessments.models import QuestionVersion
+
 from ..services import AcceptedInput, ChoiceInput, PairInput, QuestionInput
 from .common import (
     ParsedFile,

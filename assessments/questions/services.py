@@ -15,9 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from courses.content import render_markdown
-
-from .models import (
+from assessments.models import (
     AcceptedAnswer,
     AttemptItem,
     Choice,
@@ -26,6 +24,7 @@ from .models import (
     QuestionBank,
     QuestionVersion,
 )
+from courses.content import render_markdown
 
 Kind = QuestionVersion.Kind
 ONE = Decimal("1")
@@ -71,6 +70,20 @@ class QuestionInput:
     choices: Sequence[ChoiceInput] = field(default_factory=list)
     pairs: Sequence[PairInput] = field(default_factory=list)
     accepted: Sequence[AcceptedInput] = field(default_factory=list)
+
+
+def bank_create(*, name: str, parent: QuestionBank | None = None) -> QuestionBank:
+    """A new bank called `name` under `parent` (None: a top-level bank). Raises ValidationError
+    on `name` when it is empty or a sibling already has it."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Give the question bank a name.")})
+    with transaction.atomic():
+        if QuestionBank.objects.filter(parent=parent, name__iexact=name).exists():
+            raise ValidationError(
+                {"name": _("There is already a bank called “%(name)s” there.") % {"name": name}}
+            )
+        return QuestionBank.objects.create(name=name, parent=parent)
 
 
 def bank_get_or_create(*, name: str, parent: QuestionBank | None = None) -> QuestionBank:

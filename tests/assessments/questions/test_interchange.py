@@ -18,10 +18,10 @@ from django.core.management.base import CommandError
 from django.db.models import F
 from django.urls import reverse
 
-from assessments.interchange import InterchangeError, bank_export, questions_import
-from assessments.interchange.views import QuestionImportForm
 from assessments.models import Question, QuestionBank, QuestionImage, QuestionVersion
-from assessments.services import (
+from assessments.questions.forms import QuestionImportForm
+from assessments.questions.interchange import InterchangeError, bank_export, questions_import
+from assessments.questions.services import (
     AcceptedInput,
     ChoiceInput,
     PairInput,
@@ -644,7 +644,7 @@ def test_upload_of_a_broken_file_lists_problems_and_imports_nothing(client, admi
 
 
 def test_upload_over_the_limit_is_refused(client, admin, monkeypatch):
-    monkeypatch.setattr("assessments.interchange.views.MAX_UPLOAD_BYTES", 100)
+    monkeypatch.setattr("assessments.questions.forms.MAX_UPLOAD_BYTES", 100)
     client.force_login(admin)
 
     response = client.post(reverse("question_import"), _upload(GIFT_SAMPLE))
@@ -672,7 +672,7 @@ def test_export_downloads_moodle_xml_for_admin(client, admin):
 
 
 def test_html_becomes_markdown_without_raw_html():
-    from assessments.interchange.markup import html_to_markdown, to_text
+    from assessments.questions.interchange.markup import html_to_markdown, to_text
 
     markdown, notes = html_to_markdown(
         "<h3>Steps</h3><ol><li>Listen</li><li>Say <b>sorry</b></li></ol>"
@@ -701,7 +701,7 @@ def test_html_becomes_markdown_without_raw_html():
 def test_import_page_prefills_the_bank_it_was_opened_from(client, admin):
     from django.urls import reverse
 
-    from assessments import services
+    from assessments.questions import services
 
     bank = services.bank_path_get_or_create(path=["Service", "Apologies"])
     client.force_login(admin)

@@ -14,9 +14,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from assessments.models import QuestionBank, QuestionImage
 from courses.images import ImageFormat, ImageRejected, check_image
 
-from ..models import QuestionBank, QuestionImage
 from ..services import bank_path_get_or_create, question_create, question_validate
 from . import gift, moodle_xml
 from .common import (

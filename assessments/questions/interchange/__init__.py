@@ -3,17 +3,18 @@
 Entry points:
 
 - `questions_import` reads a file, checks every question with the same rules as the editor
-  (`assessments.services.question_validate`) and its embedded images with `courses.images`, and
-  then creates everything in one transaction, or raises `InterchangeError` listing every problem
-  with its line, having written nothing. Unsupported question types are skipped and listed in
-  the returned `ImportReport`, never dropped silently.
+  (`assessments.questions.services.question_validate`) and its embedded images with
+  `courses.images`, and then creates everything in one transaction, or raises
+  `InterchangeError` listing every problem with its line, having written nothing. Unsupported
+  question types are skipped and listed in the returned `ImportReport`, never dropped silently.
 - `bank_export` writes a bank and the banks below it as Moodle XML, images embedded; importing
   that file into an empty bank gives the same questions back.
 
 Modules: `moodle_xml` (safe XML reading and writing), `gift` (reading), `markup` (HTML and plain
-text to Markdown), `common` (what readers produce, problems, reports), `importing`, `exporting`,
-and the upload/download views for training admins. docs/question-import-formats.md describes the
-formats for authors.
+text to Markdown), `common` (what readers produce, problems, reports), `importing` and
+`exporting`. The upload and download pages for training admins are in
+`assessments.questions.author_views`. docs/question-import-formats.md describes the formats for
+authors.
 """
 
 from __future__ import annotations

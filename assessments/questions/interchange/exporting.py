@@ -10,7 +10,8 @@ from urllib.parse import quote, unquote
 
 from django.conf import settings
 
-from ..models import Question, QuestionBank, QuestionImage
+from assessments.models import Question, QuestionBank, QuestionImage
+
 from ..services import question_input_from
 from .moodle_xml import ExportCategory, ExportQuestion, write
 

@@ -3,7 +3,7 @@
 A question is edited as one `QuestionEditor`: the common fields (title, prompt, explanation,
 points) plus one part for its kind, a formset of rows with a fixed number of blank rows
 (empty rows are ignored; "More rows" asks for room), so nothing needs JavaScript. The forms
-parse input only: the rules live in assessments.services, which every way in shares.
+parse input only: the rules live in `services`, which every way in shares.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import QuestionVersion
-from assessments.services import AcceptedInput, ChoiceInput, PairInput, QuestionInput
 from config.forms import Form as BaseForm
+
+from .services import AcceptedInput, ChoiceInput, PairInput, QuestionInput
 
 if TYPE_CHECKING:
     # A dev-only package: type names only, never imported at run time.

@@ -22,7 +22,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..models import QuestionVersion
+from assessments.models import QuestionVersion
+
 from ..services import AcceptedInput, ChoiceInput, PairInput, QuestionInput
 from .common import FRACTION_PLACES, ParsedFile, ParsedQuestion, Skipped, category_path
 from .markup import title_from, to_markdown, to_text

@@ -1,8 +1,11 @@
-"""Authoring question banks and questions, for training admins (everyone else: 404).
+"""Authoring question banks and questions, and importing and exporting question files, for
+training admins (everyone else: 404).
 
-Views parse the request, fetch through a permission check (assessments.authoring.access),
-call a service and redirect; a form with errors comes back with status 400, every message
-next to what it is about and everything typed kept.
+Views parse the request, fetch through a permission check (`permissions`, or
+`learners.permissions.require_author` for pages about no one object), call a service and
+redirect; a form with errors comes back with status 400, every message next to what it is
+about and everything typed kept. Import and export hand the work to
+`interchange.questions_import` / `interchange.bank_export`.
 """
 
 from __future__ import annotations
@@ -10,21 +13,28 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessments import services as question_services
 from assessments.models import Question, QuestionBank, QuestionVersion
 from config.forms import add_service_errors
 from config.http import AuthedRequest
+from learners.permissions import require_author
 
-from . import access, selectors, services
-from .forms import BankForm
+from . import permissions, selectors, services
+from .editor import KIND_HELP, QuestionEditor
+from .forms import BankForm, QuestionImportForm
+from .interchange import MAX_UPLOAD_BYTES, ImportReport, InterchangeError, Problem, bank_export
+from .interchange.importing import questions_import
 from .preview import learner_preview
-from .question_forms import KIND_HELP, QuestionEditor
+
+IMPORT_TEMPLATE = "assessments/interchange/import.html"
 
 Kind = QuestionVersion.Kind
 
@@ -38,7 +48,7 @@ def _kinds() -> list[tuple[str, str, str]]:
 
 @login_required
 def bank_list(request: AuthedRequest) -> HttpResponse:
-    access.require_author(request)
+    require_author(request.user)
     tree = selectors.bank_tree()
     return render(
         request,
@@ -49,7 +59,7 @@ def bank_list(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def bank_new(request: AuthedRequest) -> HttpResponse:
-    access.require_author(request)
+    require_author(request.user)
     tree = selectors.bank_tree()
     parent_pk = request.GET.get("parent", "")
     form = BankForm(
@@ -78,7 +88,7 @@ def bank_new(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def bank_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    access.require_author(request)
+    require_author(request.user)
     tree = selectors.bank_tree()
     node = tree.nodes.get(pk)
     if node is None:
@@ -142,7 +152,7 @@ def _saved_message(request: AuthedRequest, title: str, version: QuestionVersion)
 
 @login_required
 def question_new(request: AuthedRequest, pk: int) -> HttpResponse:
-    access.require_author(request)
+    require_author(request.user)
     tree = selectors.bank_tree()
     node = tree.nodes.get(pk)
     if node is None:
@@ -167,7 +177,7 @@ def question_new(request: AuthedRequest, pk: int) -> HttpResponse:
     editor = QuestionEditor(kind, data=request.POST)
     if editor.is_valid():
         try:
-            question = question_services.question_create(bank=node.bank, data=editor.to_input())
+            question = services.question_create(bank=node.bank, data=editor.to_input())
         except ValidationError as exc:
             editor.add_service_errors(exc)
         else:
@@ -181,7 +191,7 @@ def question_new(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def question_edit(request: AuthedRequest, pk: int) -> HttpResponse:
-    question = access.question_for(request, pk)
+    question = permissions.get_authored_question(request.user, pk)
     current = question.current
     assert current is not None
     ancestors = selectors.bank_tree().ancestors(question.bank_id)
@@ -198,14 +208,14 @@ def question_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         )
 
     if request.method != "POST":
-        initial = question_services.question_input_from(current)
+        initial = services.question_input_from(current)
         return page(QuestionEditor(current.kind, initial=initial))
     if "more_rows" in request.POST:
         return page(QuestionEditor.with_more_rows(current.kind, request.POST))
     editor = QuestionEditor(current.kind, data=request.POST)
     if editor.is_valid():
         try:
-            version = question_services.question_update(question=question, data=editor.to_input())
+            version = services.question_update(question=question, data=editor.to_input())
         except ValidationError as exc:
             editor.add_service_errors(exc)
         else:
@@ -218,7 +228,7 @@ def question_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def question_preview(request: AuthedRequest) -> HttpResponse:
     """The question as learners will see it, from the editor's form as typed (htmx)."""
-    access.require_author(request)
+    require_author(request.user)
     kind = request.POST.get("kind", "")
     if kind not in Kind.values:
         return HttpResponse(_("Choose a question type."), status=400)
@@ -227,4 +237,90 @@ def question_preview(request: AuthedRequest) -> HttpResponse:
         request,
         "assessments/authoring/_question_preview.html",
         {"preview": learner_preview(editor.typed_input())},
+    )
+
+
+# --- Import and export ------------------------------------------------------------------------
+
+
+def _bank_choices() -> list[tuple[int, str]]:
+    """Every bank as (id, "Parent › Child"), sorted by that path. One query."""
+    banks = {bank.pk: bank for bank in QuestionBank.objects.only("pk", "name", "parent_id")}
+
+    def path(bank: QuestionBank) -> str:
+        names = [bank.name]
+        seen = {bank.pk}
+        while bank.parent_id is not None and bank.parent_id not in seen:
+            bank = banks[bank.parent_id]
+            seen.add(bank.pk)
+            names.append(bank.name)
+        return " › ".join(reversed(names))
+
+    return sorted(((pk, path(bank)) for pk, bank in banks.items()), key=lambda c: c[1].lower())
+
+
+def _page(
+    request: AuthedRequest,
+    form: QuestionImportForm,
+    *,
+    problems: list[Problem] | None = None,
+    report: ImportReport | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "problems": problems or [],
+        "report": report,
+        "skipped": len(report.skipped) if report else 0,
+        "skipped_counts": list(report.skipped_counts().items()) if report else [],
+        "banks": _bank_choices(),
+        "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+    }
+    return render(request, IMPORT_TEMPLATE, context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def question_import(request: AuthedRequest) -> HttpResponse:
+    require_author(request.user)
+    if request.method != "POST":
+        # Linked from a bank's page as ?bank=<id>: start with that bank filled in.
+        chosen = (
+            dict(_bank_choices()).get(int(request.GET["bank"]))
+            if request.GET.get("bank", "").isdigit()
+            else None
+        )
+        initial = {"bank": chosen.replace(" › ", "/")} if chosen else None
+        return _page(request, QuestionImportForm(initial=initial))
+    form = QuestionImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _page(request, form, status=400)
+    upload: UploadedFile = form.cleaned_data["file"]
+    try:
+        report = questions_import(
+            content=upload.read(),
+            filename=upload.name or "upload",
+            bank_path=form.cleaned_data["bank"],
+            file_format=form.cleaned_data["file_format"] or None,
+        )
+    except InterchangeError as exc:
+        return _page(request, form, problems=exc.problems, status=400)
+    # The report (skipped questions, notes) is shown on this page rather than after a
+    # redirect: it can be long, and it only makes sense once.
+    fresh = QuestionImportForm(initial={"bank": request.POST.get("bank", "")})
+    return _page(request, fresh, report=report)
+
+
+@login_required
+@require_GET
+def question_export(request: AuthedRequest) -> HttpResponse:
+    bank_id = request.GET.get("bank", "")
+    if not bank_id.isdigit():
+        raise Http404
+    bank = permissions.get_bank_for(request.user, int(bank_id))
+    filename = f"{slugify(bank.name) or 'questions'}.xml"
+    return HttpResponse(
+        bank_export(bank=bank),
+        content_type="application/xml; charset=utf-8",
+        headers={"Content-Disposition": content_disposition_header(True, filename)},
     )

@@ -1,23 +1,43 @@
 """A question as a learner would meet it in a quiz, built from what an author has typed.
 
-Mirrors assessments.quiz_display.ItemView (the taking page's view of one question): option
-texts only, never which one is right. Options a quiz always shuffles (steps to order, matches
-to pick from) are shuffled here too, the same way every time.
+`Option` and `MatchRow` are what the taking page shows of a question too
+(assessments.quizzes.display.ItemView): option texts only, never which one is right. Options a
+quiz always shuffles (steps to order, matches to pick from) are shuffled here too, the same way
+every time.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from assessments.models import QuestionVersion
-from assessments.quiz_display import CONFIDENCE_CHOICES, MatchRow, Option
+from assessments.models import AttemptItem, QuestionVersion
 from courses.content import render_markdown
 
 from .services import QuestionInput
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 Kind = QuestionVersion.Kind
 MAX_PREVIEW_CHARS = 200_000
+
+
+@dataclass
+class Option:
+    id: int
+    text: str
+    selected: bool = False
+    rank: int = 0
+
+
+@dataclass
+class MatchRow:
+    prompt_id: int
+    prompt: str
+    picked: int | None
 
 
 @dataclass
@@ -30,8 +50,8 @@ class LearnerPreview:
     prefix: str = "preview"
     number: int = 1
     note: str = ""
-    confidence_choices: list[tuple[int, str]] = field(
-        default_factory=lambda: list(CONFIDENCE_CHOICES)
+    confidence_choices: Sequence[tuple[int, StrOrPromise]] = field(
+        default_factory=lambda: AttemptItem.Confidence.choices
     )
 
 

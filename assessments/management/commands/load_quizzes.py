@@ -4,7 +4,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assessments.quiz_loader import QuizFileError, load_quiz_file
+from assessments.quizzes.loader import QuizFileError, load_quiz_file
 
 DEFAULT_DIR = Path(settings.BASE_DIR) / "assessments" / "content" / "quizzes"
 

@@ -12,24 +12,8 @@ from typing import Any
 
 from django.db.models import Prefetch
 
-from .models import Attempt, AttemptItem, Choice, MatchPair
-
-CONFIDENCE_CHOICES = [(1, "Guessing"), (2, "Fairly sure"), (3, "Certain")]
-
-
-@dataclass
-class Option:
-    id: int
-    text: str
-    selected: bool = False
-    rank: int = 0
-
-
-@dataclass
-class MatchRow:
-    prompt_id: int
-    prompt: str
-    picked: int | None
+from assessments.models import Attempt, AttemptItem, Choice, MatchPair
+from assessments.questions.preview import MatchRow, Option
 
 
 @dataclass
@@ -122,7 +106,7 @@ class ReviewItem:
         """ "certain-wrong", "certain-right", "unsure-right", "unsure-wrong" or "" (no rating)."""
         if self.confidence is None:
             return ""
-        sure = self.confidence == 3
+        sure = self.confidence == AttemptItem.Confidence.CERTAIN
         if sure:
             return "certain-right" if self.right else "certain-wrong"
         return "unsure-right" if self.right else "unsure-wrong"

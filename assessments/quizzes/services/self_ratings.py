@@ -11,9 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from assessments.models import Attempt, Quiz, SelfRating
 from learners.models import User
-
-from .models import Attempt, Quiz, SelfRating
 
 
 def self_rating_record(*, user: User, quiz: Quiz, moment: str, rating: int) -> SelfRating:

@@ -18,11 +18,10 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from assessments.models import Question, Quiz, QuizSlot
+from assessments.questions import services
 from courses.events import announce_requirements_changed
 from courses.models import Course, Module
-
-from .models import Question, Quiz, QuizSlot
-from .questions import services
 
 _NAMESPACE = uuid.UUID("7b0d3f50-91a8-4c9e-9d55-3a7c8e2b6f14")
 

@@ -1,7 +1,7 @@
 """Authoring quizzes: a course's quizzes, their settings, their questions (fixed ones and
 random draws from banks, in order) and publishing. Training admins only (everyone else: 404).
 
-Views parse the request, fetch through a permission check (assessments.authoring.access),
+Views parse the request, fetch through a permission check (`permissions.get_authored_*`),
 call a service and redirect; a form with errors comes back with status 400 and everything
 typed kept.
 """
@@ -26,9 +26,11 @@ from assessments.questions.selectors import BankNode, BankTree, bank_tree
 from config.forms import add_service_errors
 from config.http import AuthedRequest
 from courses.models import Course, Module
+from courses.permissions import get_authored_course
 
-from . import access, preview, selectors, services
+from . import permissions, preview, selectors
 from .forms import AFTER_COURSE, QuizForm, SlotDrawForm, SlotQuestionForm
+from .services import editing
 
 
 def _module_choices(modules: list[Module], keep: Quiz | None = None) -> list[tuple[str, str]]:
@@ -55,10 +57,10 @@ def _quiz_initial(quiz: Quiz) -> dict[str, Any]:
     }
 
 
-def _quiz_settings(form: QuizForm) -> services.QuizSettings:
+def _quiz_settings(form: QuizForm) -> editing.QuizSettings:
     data = form.cleaned_data
     module = data["module"]
-    return services.QuizSettings(
+    return editing.QuizSettings(
         title=data["title"],
         intro=data["intro"],
         module_key=module if module != AFTER_COURSE else None,
@@ -84,7 +86,7 @@ def _outline(course: Course) -> tuple[str, list[Module]]:
 
 @login_required
 def quiz_list(request: AuthedRequest, pk: int) -> HttpResponse:
-    course = access.course_for(request, pk)
+    course = get_authored_course(request.user, pk)
     course_title, modules = _outline(course)
     titles = {m.key: m.title for m in modules}
     quizzes = [
@@ -114,13 +116,13 @@ def quiz_list(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def quiz_new(request: AuthedRequest, pk: int) -> HttpResponse:
-    course = access.course_for(request, pk)
+    course = get_authored_course(request.user, pk)
     course_title, modules = _outline(course)
     initial = {"module": str(modules[-1].key) if modules else AFTER_COURSE}
     form = QuizForm(request.POST or None, modules=_module_choices(modules), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            quiz = services.quiz_create(course=course, data=_quiz_settings(form))
+            quiz = editing.quiz_create(course=course, data=_quiz_settings(form))
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -212,14 +214,14 @@ def _quiz_page(
 
 @login_required
 def quiz_edit(request: AuthedRequest, pk: int) -> HttpResponse:
-    quiz = access.quiz_for(request, pk)
+    quiz = permissions.get_authored_quiz(request.user, pk)
     if request.method != "POST":
         return _quiz_page(request, quiz)
     outline = _outline(quiz.course)
     form = QuizForm(request.POST, modules=_module_choices(outline[1], quiz))
     if form.is_valid():
         try:
-            services.quiz_update(quiz=quiz, data=_quiz_settings(form))
+            editing.quiz_update(quiz=quiz, data=_quiz_settings(form))
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -235,7 +237,7 @@ def _to_slots(quiz: Quiz, anchor: str = "slots") -> HttpResponse:
 @login_required
 @require_POST
 def slot_add_question(request: AuthedRequest, pk: int) -> HttpResponse:
-    quiz = access.quiz_for(request, pk)
+    quiz = permissions.get_authored_quiz(request.user, pk)
     tree = bank_tree()
     groups = _question_groups(selectors.pickable_questions(exclude_quiz=quiz), tree)
     form = SlotQuestionForm(request.POST, groups=groups, prefix="fixed")
@@ -244,7 +246,7 @@ def slot_add_question(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             if question is None:
                 raise ValidationError({"question": _("Choose a question.")})
-            slot = services.slot_add_question(quiz=quiz, question=question)
+            slot = editing.slot_add_question(quiz=quiz, question=question)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -256,14 +258,14 @@ def slot_add_question(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def slot_add_draw(request: AuthedRequest, pk: int) -> HttpResponse:
-    quiz = access.quiz_for(request, pk)
+    quiz = permissions.get_authored_quiz(request.user, pk)
     tree = bank_tree()
     banks = [node for node in tree.flat() if node.question_count]
     form = SlotDrawForm(request.POST, banks=banks, prefix="draw")
     if form.is_valid():
         node = tree.nodes[form.cleaned_data["bank"]]
         try:
-            slot = services.slot_add_draw(
+            slot = editing.slot_add_draw(
                 quiz=quiz, bank=node.bank, count=form.cleaned_data["count"]
             )
         except ValidationError as exc:
@@ -277,9 +279,9 @@ def slot_add_draw(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def slot_remove(request: AuthedRequest, pk: int) -> HttpResponse:
-    slot = access.slot_for(request, pk)
+    slot = permissions.get_authored_slot(request.user, pk)
     try:
-        services.slot_remove(slot=slot)
+        editing.slot_remove(slot=slot)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -290,10 +292,10 @@ def slot_remove(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def slot_move(request: AuthedRequest, pk: int) -> HttpResponse:
-    slot = access.slot_for(request, pk)
+    slot = permissions.get_authored_slot(request.user, pk)
     direction = request.POST.get("direction", "")
     try:
-        moved = services.slot_move(slot=slot, direction=direction)
+        moved = editing.slot_move(slot=slot, direction=direction)
     except ValidationError as exc:
         return HttpResponse(" ".join(exc.messages), status=400)
     if not moved:
@@ -308,9 +310,9 @@ def slot_move(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def quiz_publish(request: AuthedRequest, pk: int) -> HttpResponse:
-    quiz = access.quiz_for(request, pk)
+    quiz = permissions.get_authored_quiz(request.user, pk)
     try:
-        services.quiz_publish(quiz=quiz)
+        editing.quiz_publish(quiz=quiz)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -327,8 +329,8 @@ def quiz_publish(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def quiz_unpublish(request: AuthedRequest, pk: int) -> HttpResponse:
-    quiz = access.quiz_for(request, pk)
-    services.quiz_unpublish(quiz=quiz)
+    quiz = permissions.get_authored_quiz(request.user, pk)
+    editing.quiz_unpublish(quiz=quiz)
     messages.success(request, _("The quiz is hidden from learners. Their results are kept."))
     return redirect("author_quiz", pk=quiz.pk)
 
@@ -336,7 +338,7 @@ def quiz_unpublish(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def quiz_preview(request: AuthedRequest, pk: int) -> HttpResponse:
     """The whole quiz as learners will meet it, drafts included; nothing is recorded."""
-    quiz = access.quiz_for(request, pk)
+    quiz = permissions.get_authored_quiz(request.user, pk)
     course_title, _modules = _outline(quiz.course)
     return render(
         request,

@@ -1,9 +1,9 @@
-"""Who may see and take quizzes, and whose attempts a person may look at.
+"""Who may see and take quizzes, whose attempts a person may look at, and who may author them.
 
 Everyone signed in sees the published quizzes of live courses; taking one follows the course
 (`courses.permissions.can_take_part`). Drafts are tried in the authoring preview, by admins
-too. Reviews are visible to the learner, their managers and training admins. Everything else
-answers 404.
+too. Reviews are visible to the learner, their managers and training admins. Training admins
+author every quiz (`learners.permissions.require_author`). Everything else answers 404.
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ from uuid import UUID
 from django.db.models import QuerySet
 from django.http import Http404
 
+from assessments.models import Attempt, Quiz, QuizSlot
 from courses.permissions import can_take_part
-from learners.permissions import AnyUser, is_training_admin, people_visible_to
-
-from .models import Attempt, Quiz
+from learners.permissions import AnyUser, is_training_admin, people_visible_to, require_author
 
 
 def quizzes_visible_to(user: AnyUser) -> QuerySet[Quiz]:
@@ -61,7 +60,29 @@ def attempts_visible_to(user: AnyUser) -> QuerySet[Attempt]:
 
 
 def get_attempt_for_review(user: AnyUser, pk: int) -> Attempt:
+    """An attempt the user may review (`attempts_visible_to`), its quiz, course and learner
+    joined; Http404 otherwise. One query."""
     attempt = attempts_visible_to(user).select_related("quiz__course", "user").filter(pk=pk).first()
     if attempt is None:
         raise Http404
     return attempt
+
+
+def get_authored_quiz(user: AnyUser, pk: int) -> Quiz:
+    """Quiz `pk` with its course and the course's live version joined, for authors; Http404 for
+    everyone else. One query for authors, none otherwise."""
+    require_author(user)
+    quiz = Quiz.objects.select_related("course__published_version").filter(pk=pk).first()
+    if quiz is None:
+        raise Http404
+    return quiz
+
+
+def get_authored_slot(user: AnyUser, pk: int) -> QuizSlot:
+    """Quiz slot `pk` with its quiz joined, for authors; Http404 for everyone else. One query
+    for authors, none otherwise."""
+    require_author(user)
+    slot = QuizSlot.objects.select_related("quiz").filter(pk=pk).first()
+    if slot is None:
+        raise Http404
+    return slot

@@ -1,16 +1,17 @@
-"""Read paths other pages share: the checkpoints (quizzes, practice conversations) of a course
-and where this learner stands on each."""
+"""The checkpoints of a course (its quizzes and practice conversations) and where a learner
+stands on each, for the pages in progress that mix lessons with checks. Quizzes and practice
+conversations both count, so this sits beside them rather than in either."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from learners.models import User
 
-from .models import Attempt, Quiz, Scenario, ScenarioRun
+from .models import Attempt, Quiz, Scenario, ScenarioRun, SelfRating
 
 
 @dataclass
@@ -40,12 +41,14 @@ def checkpoints_for(course_id: int, user: User) -> dict[UUID | None, list[Checkp
     )
     grouped: dict[UUID | None, list[Checkpoint]] = {}
     for scenario in scenarios:
-        try:
-            url = reverse("scenario_detail", args=[scenario.slug])
-        except NoReverseMatch:  # practice pages not installed in this build
-            continue
         grouped.setdefault(scenario.module_key, []).append(
-            Checkpoint("practice", scenario.title, url, scenario.pk in finished, scenario.required)
+            Checkpoint(
+                "practice",
+                scenario.title,
+                reverse("scenario_detail", args=[scenario.slug]),
+                scenario.pk in finished,
+                scenario.required,
+            )
         )
     for quiz in quizzes:
         grouped.setdefault(quiz.module_key, []).append(
@@ -61,7 +64,7 @@ def checkpoints_for(course_id: int, user: User) -> dict[UUID | None, list[Checkp
 
 
 def checkpoint_after_module(course_id: int, module_key: UUID, user: User) -> Checkpoint | None:
-    """The first unfinished checkpoint that follows a module, if any."""
+    """The first unfinished checkpoint that follows a module, or None. Four queries."""
     for checkpoint in checkpoints_for(course_id, user).get(module_key, []):
         if not checkpoint.done:
             return checkpoint
@@ -72,8 +75,6 @@ def pending_before_rating(course_id: int, user: User) -> Quiz | None:
     """A quiz of this course whose confidence question the learner has not answered "before"
     yet, or None. Asked at the start of the course, so the "after" answer shows the change.
     Two queries."""
-    from .models import SelfRating
-
     quizzes = list(
         Quiz.objects.published()
         .filter(course_id=course_id, module_key__isnull=False)

@@ -7,7 +7,7 @@ from assessments.models import Attempt, AttemptItem, Quiz
 from courses.services import enrolment_create
 from progress import services as progress
 from tests.assessments.builders import build_quiz, single
-from tests.assessments.test_attempts import right_answer
+from tests.assessments.quizzes.test_attempts import right_answer
 from tests.courses.builders import build_course
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,6 @@
 """Taking a quiz: starting an attempt, saving answers as they are given, submitting, and
-closing attempts whose time ran out. Grading is in assessments.grading and happens only here,
-on the server."""
+closing attempts whose time ran out. Grading is in assessments.quizzes.grading and happens only
+here, on the server."""
 
 from __future__ import annotations
 
@@ -16,16 +16,15 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessments.models import Attempt, AttemptItem, Question, QuestionVersion, Quiz
 from courses.events import announce_learner_progressed
 from learners.models import User
 
-from . import grading
-from .models import Attempt, AttemptItem, Question, QuestionVersion, Quiz
+from .. import grading
 
 # Answers that arrive this long after the deadline still count: a slow phone connection should
 # not cost anyone the last answer they gave in time.
 GRACE = timedelta(seconds=30)
-CONFIDENCE_LABELS = {1: "guessing", 2: "fairly sure", 3: "certain"}
 
 
 class AttemptClosed(Exception):
@@ -178,7 +177,7 @@ def answer_save(
     answers 400), AttemptClosed when the attempt was submitted or its time ran out, and
     ValidationError for a confidence outside 1-3.
     """
-    if confidence is not None and confidence not in CONFIDENCE_LABELS:
+    if confidence is not None and confidence not in AttemptItem.Confidence.values:
         raise ValidationError(_("Choose how sure you are: guessing, fairly sure or certain."))
     if item.attempt_id != attempt.pk:
         raise grading.InvalidAnswer("this question is not part of the attempt")

@@ -6,8 +6,8 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessments import grading
-from assessments.grading import AcceptedSpec, ChoiceSpec, QuestionSpec
+from assessments.quizzes import grading
+from assessments.quizzes.grading import AcceptedSpec, ChoiceSpec, QuestionSpec
 
 fractions = st.decimals(min_value=-1, max_value=1, places=2, allow_nan=False, allow_infinity=False)
 points = st.decimals(min_value=0, max_value=100, places=2, allow_nan=False, allow_infinity=False)

@@ -14,11 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from assessments.models import Attempt, AttemptItem, Quiz, SelfRating
 from config.http import AuthedRequest, redirect_to_next
 from learners.models import User
 
-from . import attempts, grading, permissions, quiz_display, self_ratings
-from .models import Attempt, AttemptItem, Quiz, SelfRating
+from . import display, grading, permissions
+from .services import attempts, self_ratings
 
 
 def _answer_from_post(item: AttemptItem, data: QueryDict) -> tuple[Any, int | None]:
@@ -117,15 +118,15 @@ def attempt_take(request: AuthedRequest, pk: int) -> HttpResponse:
         attempts.attempt_expire(attempt_id=attempt.pk)
         messages.info(request, _("Time ran out. We marked the answers you gave in time."))
         return redirect("attempt_review", pk=attempt.pk)
-    items = quiz_display.items_with_versions(attempt)
+    items = display.items_with_versions(attempt)
     return render(
         request,
         "assessments/quiz/take.html",
         {
             "attempt": attempt,
             "quiz": attempt.quiz,
-            "views": [quiz_display.item_view(item) for item in items],
-            "confidence_choices": quiz_display.CONFIDENCE_CHOICES,
+            "views": [display.item_view(item) for item in items],
+            "confidence_choices": AttemptItem.Confidence.choices,
         },
     )
 
@@ -150,9 +151,7 @@ def answer_save(request: HttpRequest, pk: int, position: int) -> HttpResponse:
         )
     user: User = request.user
     attempt = permissions.get_own_attempt(user, pk)
-    item = next(
-        (i for i in quiz_display.items_with_versions(attempt) if i.position == position), None
-    )
+    item = next((i for i in display.items_with_versions(attempt) if i.position == position), None)
     if item is None:
         return HttpResponse(_("That question isn't part of this quiz."), status=404)
     try:
@@ -172,7 +171,7 @@ def answer_save(request: HttpRequest, pk: int, position: int) -> HttpResponse:
 def attempt_submit(request: AuthedRequest, pk: int) -> HttpResponse:
     attempt = permissions.get_own_attempt(request.user, pk)
     if attempt.status == Attempt.Status.IN_PROGRESS:
-        items = quiz_display.items_with_versions(attempt)
+        items = display.items_with_versions(attempt)
         try:
             _save_items(attempt, items, request.POST)
         except grading.InvalidAnswer:
@@ -194,9 +193,9 @@ def attempt_review(request: AuthedRequest, pk: int) -> HttpResponse:
         if attempt.user_id == request.user.pk:
             return redirect("attempt_take", pk=attempt.pk)
         raise PermissionDenied  # answers stay private until the learner submits
-    reviews = [quiz_display.review_item(item) for item in quiz_display.items_with_versions(attempt)]
+    reviews = [display.review_item(item) for item in display.items_with_versions(attempt)]
     ordered = sorted(
-        reviews, key=lambda r: (quiz_display.CALIBRATION_ORDER[r.calibration], r.view.number)
+        reviews, key=lambda r: (display.CALIBRATION_ORDER[r.calibration], r.view.number)
     )
     counts = {
         key.replace("-", "_"): sum(1 for r in reviews if r.calibration == key)

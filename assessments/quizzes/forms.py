@@ -1,6 +1,4 @@
-"""Quiz authoring forms. They parse input only: the rules live in
-assessments.authoring.services.
-"""
+"""Quiz authoring forms. They parse input only: the rules live in `services.editing`."""
 
 from __future__ import annotations
 

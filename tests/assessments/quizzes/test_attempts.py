@@ -8,9 +8,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from assessments import attempts, grading
 from assessments.models import Attempt, AttemptItem, Question
 from assessments.questions import services
+from assessments.quizzes import grading
+from assessments.quizzes.services import attempts
 from assessments.tasks import close_overdue_attempts
 from courses.models import Enrolment
 from courses.services import enrolment_create

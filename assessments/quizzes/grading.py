@@ -1,14 +1,17 @@
 """Grading, on the server only. Pure functions over plain data, so they are easy to test
-exhaustively (tests/assessments/test_grading.py uses hypothesis).
+exhaustively (tests/assessments/quizzes/test_grading.py uses hypothesis).
 
-Answers arrive as JSON from the browser:
+Answers arrive as ordinary form fields named after the question's position (`q3-choice`,
+`q3-choices`, `q3-text`, `q3-rank-<id>`, `q3-match-<id>`); the quiz views
+(`views._answer_from_post`) turn them into these dicts, which are what an attempt stores:
 - single / truefalse: {"choice": <choice id>}
 - multiple:           {"choices": [<choice id>, ...]}
 - short:              {"text": "..."}
 - ordering:           {"order": [<choice id>, ...]}   (first to last)
 - matching:           {"pairs": {"<pair id>": <pair id whose answer was picked>}}
-Anything that does not fit the question is treated as no answer (fraction 0); `validate_answer`
-tells the view whether to refuse it with a 400 instead.
+When grading, anything that does not fit the question counts as no answer (fraction 0).
+`validate_answer`, called as an answer is saved, raises InvalidAnswer instead, and the view
+refuses the answer with a 400.
 """
 
 from __future__ import annotations

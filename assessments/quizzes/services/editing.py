@@ -1,4 +1,4 @@
-"""Quizzes and their slots, as authors change them in the browser.
+"""Quizzes and their slots, as authors change them in the browser (quiz authoring).
 
 Questions themselves are written through assessments.questions.services (question_create /
 question_update), which every way in shares. Each service here validates, raises

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from learners.permissions import AnyUser, can_author_content, is_training_admin, require_author
+from learners.permissions import AnyUser, is_training_admin, require_author
 
 from .models import Course, CourseQuerySet, Enrolment, LearningPath, LearningPathQuerySet
 
@@ -49,11 +49,6 @@ def can_take_part(user: AnyUser, course: Course) -> bool:
     if not course.is_live:
         return False
     return Enrolment.objects.filter(user=user, course=course).exists()
-
-
-def can_author_course(user: AnyUser, course: Course | None = None) -> bool:
-    """Training admins author every course."""
-    return can_author_content(user)
 
 
 def get_live_course_for(user: AnyUser, slug: str) -> Course:

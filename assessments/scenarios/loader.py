@@ -23,7 +23,7 @@ A file looks like this (see `load_scenarios`):
 
 Reading checks the file's own shape (fields, types, names, moods, scores). Whether the
 conversation is playable is `validation.spec_problems`; whether its course exists is
-`services.scenario_import_problems`. `locate` turns either kind of problem into a line.
+`services.importing.scenario_import_problems`. `locate` turns either kind of problem into a line.
 
 This module duplicates a little of courses/bundles/yaml_fields (YAML with line numbers) on
 purpose: that package is a course-bundle format with its own evolution.
@@ -43,7 +43,7 @@ from django.core.validators import validate_slug
 
 from assessments.models import ScenarioNode
 
-from .services import BEHAVIOURS, SCORE_MAX, SCORE_MIN, NodeSpec, ReplySpec, ScenarioSpec
+from .specs import BEHAVIOURS, SCORE_MAX, SCORE_MIN, NodeSpec, ReplySpec, ScenarioSpec
 from .validation import Problem
 
 FORMAT = 1

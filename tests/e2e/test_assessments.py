@@ -33,7 +33,7 @@ from assessments.models import (
     ScenarioRun,
     SelfRating,
 )
-from assessments.scenarios.services import BEHAVIOURS
+from assessments.scenarios.specs import BEHAVIOURS
 from courses.models import Course
 from courses.services import enrolment_create
 from learners.models import User

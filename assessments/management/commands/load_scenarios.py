@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from assessments.scenarios.loader import FileProblem, locate, read_scenario_file, scenario_files
-from assessments.scenarios.services import ScenarioSpec, scenario_import, scenario_import_problems
+from assessments.scenarios.services.importing import scenario_import, scenario_import_problems
+from assessments.scenarios.specs import ScenarioSpec
 
 DEFAULT_DIR = Path(settings.BASE_DIR) / "assessments" / "content" / "scenarios"
 

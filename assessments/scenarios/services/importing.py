@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,12 +15,8 @@ from assessments.models import Scenario, ScenarioNode, ScenarioReply, ScenarioRu
 from courses.events import announce_requirements_changed
 from courses.models import Course, Module
 
-from .validation import Problem, spec_problems
-
-if TYPE_CHECKING:
-    # A dev-only package: type names only, never imported at run time.
-    pass
-from .specs import NodeSpec, ReplySpec, ScenarioSpec
+from ..specs import NodeSpec, ReplySpec, ScenarioSpec
+from ..validation import Problem, spec_problems
 
 # --- Importing from files --------------------------------------------------------------------
 

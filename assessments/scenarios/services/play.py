@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 from courses.events import announce_learner_progressed
 
-from .specs import BEHAVIOURS, reply_total
+from ..specs import BEHAVIOURS, reply_total
 
 # --- Playing ---------------------------------------------------------------------------------
 

@@ -6,10 +6,10 @@ import pytest
 from django.urls import reverse
 
 from assessments.models import Scenario, ScenarioNode, ScenarioReply, ScenarioRun
-from assessments.scenarios import services
+from assessments.scenarios.services import editing, play
 from courses import services as course_services
 from courses.services import enrolment_create
-from tests.assessments.test_scenarios import WRONG_ORDER, build_scenario, reply
+from tests.assessments.scenarios.test_scenarios import WRONG_ORDER, build_scenario, reply
 from tests.courses.builders import build_course
 
 pytestmark = pytest.mark.django_db
@@ -140,7 +140,7 @@ def test_a_finished_run_refuses_replies(client, learner):
 
 def test_another_learners_run_is_404(client, learner, other_learner):
     scenario = build_scenario()
-    run = services.run_start(user=learner, scenario=scenario)
+    run = play.run_start(user=learner, scenario=scenario)
     client.force_login(other_learner)
     assert client.get(run_url(run)).status_code == 404
     sorry = reply(scenario, "I'm sorry")
@@ -152,7 +152,7 @@ def test_another_learners_run_is_404(client, learner, other_learner):
 def test_runs_are_only_reached_through_their_own_scenario(client, learner):
     scenario = build_scenario()
     other = build_scenario(WRONG_ORDER.replace("slug: wrong-order", "slug: second"))
-    run = services.run_start(user=learner, scenario=scenario)
+    run = play.run_start(user=learner, scenario=scenario)
     client.force_login(learner)
     assert client.get(reverse("scenario_run", args=[other.slug, run.pk])).status_code == 404
 
@@ -163,10 +163,10 @@ def test_draft_scenarios_and_unpublished_courses_are_404(client, request, person
     scenario = build_scenario()
     detail = reverse("scenario_detail", args=[scenario.slug])
     assert client.get(detail).status_code == 200
-    services.scenario_unpublish(scenario=scenario)
+    editing.scenario_unpublish(scenario=scenario)
     assert client.get(detail).status_code == 404
     assert client.post(reverse("scenario_start", args=[scenario.slug])).status_code == 404
-    services.scenario_publish(scenario=scenario)
+    editing.scenario_publish(scenario=scenario)
     course_services.course_unpublish(course=scenario.course)
     assert client.get(detail).status_code == 404
     assert not ScenarioRun.objects.exists()
@@ -306,7 +306,7 @@ def test_create_a_scenario_then_lines_and_replies_then_publish(client, admin):
 
 def test_form_errors_keep_what_was_typed(client, admin):
     scenario = build_scenario()
-    services.scenario_unpublish(scenario=scenario)
+    editing.scenario_unpublish(scenario=scenario)
     client.force_login(admin)
     typed = "A long customer line the author must not lose."
     response = client.post(
@@ -330,7 +330,7 @@ def test_form_errors_keep_what_was_typed(client, admin):
 
 def test_check_lists_problems_naming_the_line(client, admin):
     scenario = build_scenario()
-    services.scenario_unpublish(scenario=scenario)
+    editing.scenario_unpublish(scenario=scenario)
     ScenarioNode.objects.create(scenario=scenario, name="orphan", line="Hello?", position=9)
     client.force_login(admin)
     html = client.get(reverse("author_scenario_check", args=[scenario.pk])).content.decode()

@@ -11,9 +11,10 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
 from assessments.models import Scenario, ScenarioNode, ScenarioReply, ScenarioRun
-from assessments.scenarios import services
 from assessments.scenarios.loader import locate, parse_scenario
-from assessments.scenarios.services import NodeSpec, ReplySpec, ScenarioGraph, ScenarioSpec
+from assessments.scenarios.services import editing, importing, play
+from assessments.scenarios.services.play import ScenarioGraph
+from assessments.scenarios.specs import NodeSpec, ReplySpec, ScenarioSpec
 from assessments.scenarios.validation import scenario_problems, spec_problems
 from tests.courses.builders import build_course
 
@@ -93,7 +94,7 @@ def build_scenario(text: str = WRONG_ORDER, *, course_slug: str = "de-escalation
 
     if not Course.objects.filter(slug=course_slug).exists():
         build_course(slug=course_slug, modules=1, lessons=1)
-    return services.scenario_import(spec=parse(text)).scenario
+    return importing.scenario_import(spec=parse(text)).scenario
 
 
 def reply(scenario: Scenario, text_start: str) -> ScenarioReply:
@@ -264,7 +265,7 @@ def test_each_kind_of_problem_is_found(spec, expected):
 
 def test_problems_in_the_database_name_the_node():
     scenario = build_scenario()
-    services.scenario_unpublish(scenario=scenario)
+    editing.scenario_unpublish(scenario=scenario)
     calmer = ScenarioNode.objects.get(scenario=scenario, name="calmer")
     ScenarioNode.objects.create(scenario=scenario, name="orphan", line="Hello?")
     reply(scenario, "Our policy").delete()
@@ -284,7 +285,7 @@ def test_problems_in_the_database_name_the_node():
 
 def test_import_creates_a_published_scenario():
     build_course(slug="de-escalation", modules=1, lessons=1)
-    result = services.scenario_import(spec=parse())
+    result = importing.scenario_import(spec=parse())
     scenario = result.scenario
     assert result.status == "created"
     assert scenario.is_published
@@ -299,7 +300,7 @@ def test_import_creates_a_published_scenario():
 def test_reimporting_the_same_file_changes_nothing():
     scenario = build_scenario()
     ids = sorted(ScenarioReply.objects.values_list("pk", flat=True))
-    result = services.scenario_import(spec=parse())
+    result = importing.scenario_import(spec=parse())
     assert result.status == "unchanged"
     assert result.scenario.pk == scenario.pk
     assert sorted(ScenarioReply.objects.values_list("pk", flat=True)) == ids
@@ -308,11 +309,11 @@ def test_reimporting_the_same_file_changes_nothing():
 def test_reimporting_changed_content_updates_in_place_and_keeps_runs(learner, other_learner):
     scenario = build_scenario()
     sorry = reply(scenario, "I'm sorry")
-    finished = services.run_start(user=learner, scenario=scenario)
-    services.run_reply(run=finished, reply_id=sorry.pk)
-    services.run_reply(run=finished, reply_id=reply(scenario, "I can send").pk)
-    stranded = services.run_start(user=other_learner, scenario=scenario)
-    services.run_reply(run=stranded, reply_id=sorry.pk)  # now on "calmer"
+    finished = play.run_start(user=learner, scenario=scenario)
+    play.run_reply(run=finished, reply_id=sorry.pk)
+    play.run_reply(run=finished, reply_id=reply(scenario, "I can send").pk)
+    stranded = play.run_start(user=other_learner, scenario=scenario)
+    play.run_reply(run=stranded, reply_id=sorry.pk)  # now on "calmer"
 
     # The new version rewrites one reply's feedback and drops "calmer" altogether.
     head, tail = WRONG_ORDER.split("  - name: calmer")
@@ -323,7 +324,7 @@ def test_reimporting_changed_content_updates_in_place_and_keeps_runs(learner, ot
         + "  - name: loyal"
         + tail.split("  - name: loyal")[1]
     )
-    result = services.scenario_import(spec=parse(text))
+    result = importing.scenario_import(spec=parse(text))
 
     assert result.status == "updated"
     assert result.runs_restarted == 1
@@ -340,7 +341,7 @@ def test_reimporting_changed_content_updates_in_place_and_keeps_runs(learner, ot
 
 def test_import_is_refused_for_a_missing_course_and_writes_nothing():
     with pytest.raises(ValidationError) as exc:
-        services.scenario_import(spec=parse())
+        importing.scenario_import(spec=parse())
     assert "There is no course “de-escalation”." in exc.value.messages
     assert not Scenario.objects.exists()
 
@@ -348,7 +349,7 @@ def test_import_is_refused_for_a_missing_course_and_writes_nothing():
 def test_import_is_refused_for_an_invalid_graph():
     build_course(slug="de-escalation", modules=1, lessons=1)
     with pytest.raises(ValidationError) as exc:
-        services.scenario_import(spec=parse(WRONG_ORDER.replace("next: cold", "next: gone")))
+        importing.scenario_import(spec=parse(WRONG_ORDER.replace("next: cold", "next: gone")))
     assert any("“gone”" in m for m in exc.value.messages)
     assert not Scenario.objects.exists()
 
@@ -385,80 +386,80 @@ def test_load_scenarios_command_imports_nothing_when_one_file_is_bad(tmp_path):
 
 def test_a_run_moves_through_the_conversation_to_an_ending(learner):
     scenario = build_scenario()
-    run = services.run_start(user=learner, scenario=scenario)
+    run = play.run_start(user=learner, scenario=scenario)
     assert run.current.name == "opening" and run.path == [] and run.finished_at is None
-    assert not services.scenario_completed(learner, scenario)
+    assert not play.scenario_completed(learner, scenario)
 
     number = reply(scenario, "What's your order")
-    run = services.run_reply(run=run, reply_id=number.pk, step=0)
+    run = play.run_reply(run=run, reply_id=number.pk, step=0)
     run.refresh_from_db()
     assert run.current.name == "calmer"
     assert run.path == [number.pk]
     assert run.totals == {"stays_calm": 1}
 
     options = reply(scenario, "I can send")
-    run = services.run_reply(run=run, reply_id=options.pk, step=1)
+    run = play.run_reply(run=run, reply_id=options.pk, step=1)
     run.refresh_from_db()
     assert run.finished_at is not None
     assert run.outcome == "loyal"
     assert run.current.name == "loyal"
     assert run.totals == {"stays_calm": 1, "offers_options": 2, "builds_rapport": 1}
-    assert services.scenario_completed(learner, scenario)
+    assert play.scenario_completed(learner, scenario)
 
 
 def test_start_continues_the_open_run_and_play_again_starts_fresh(learner):
     scenario = build_scenario()
-    first = services.run_start(user=learner, scenario=scenario)
-    assert services.run_start(user=learner, scenario=scenario).pk == first.pk
-    services.run_reply(run=first, reply_id=reply(scenario, "Please calm").pk)
-    again = services.run_start(user=learner, scenario=scenario)
+    first = play.run_start(user=learner, scenario=scenario)
+    assert play.run_start(user=learner, scenario=scenario).pk == first.pk
+    play.run_reply(run=first, reply_id=reply(scenario, "Please calm").pk)
+    again = play.run_start(user=learner, scenario=scenario)
     assert again.pk != first.pk
     assert again.current == scenario.start and again.path == []
 
 
 def test_only_one_open_run_per_learner_and_scenario(learner):
     scenario = build_scenario()
-    services.run_start(user=learner, scenario=scenario)
+    play.run_start(user=learner, scenario=scenario)
     with pytest.raises(IntegrityError), transaction.atomic():
         ScenarioRun.objects.create(scenario=scenario, user=learner, current=scenario.start)
 
 
 def test_a_reply_from_another_line_is_rejected(learner):
     scenario = build_scenario()
-    run = services.run_start(user=learner, scenario=scenario)
+    run = play.run_start(user=learner, scenario=scenario)
     with pytest.raises(ValidationError) as exc:
-        services.run_reply(run=run, reply_id=reply(scenario, "I can send").pk)
+        play.run_reply(run=run, reply_id=reply(scenario, "I can send").pk)
     assert exc.value.code == "not_a_choice"
     with pytest.raises(ValidationError):
-        services.run_reply(run=run, reply_id=999_999)
+        play.run_reply(run=run, reply_id=999_999)
     run.refresh_from_db()
     assert run.path == [] and run.current.name == "opening"
 
 
 def test_a_finished_run_takes_no_more_replies(learner):
     scenario = build_scenario()
-    run = services.run_start(user=learner, scenario=scenario)
-    services.run_reply(run=run, reply_id=reply(scenario, "Please calm").pk)
+    run = play.run_start(user=learner, scenario=scenario)
+    play.run_reply(run=run, reply_id=reply(scenario, "Please calm").pk)
     with pytest.raises(ValidationError) as exc:
-        services.run_reply(run=run, reply_id=reply(scenario, "I'm sorry").pk)
+        play.run_reply(run=run, reply_id=reply(scenario, "I'm sorry").pk)
     assert exc.value.code == "finished"
 
 
 def test_a_double_click_records_one_reply_and_a_stale_page_is_refused(learner):
     scenario = build_scenario()
-    run = services.run_start(user=learner, scenario=scenario)
+    run = play.run_start(user=learner, scenario=scenario)
     sorry = reply(scenario, "I'm sorry")
-    services.run_reply(run=run, reply_id=sorry.pk, step=0)
-    services.run_reply(run=run, reply_id=sorry.pk, step=0)  # the same form again
+    play.run_reply(run=run, reply_id=sorry.pk, step=0)
+    play.run_reply(run=run, reply_id=sorry.pk, step=0)  # the same form again
     run.refresh_from_db()
     assert run.path == [sorry.pk]
     with pytest.raises(ValidationError) as exc:
-        services.run_reply(run=run, reply_id=reply(scenario, "What's your").pk, step=0)
+        play.run_reply(run=run, reply_id=reply(scenario, "What's your").pk, step=0)
     assert exc.value.code == "stale"
     # Choosing the same reply twice in a row on purpose (a loop back) still counts.
     again = reply(scenario, "Sorry, could you")
-    services.run_reply(run=run, reply_id=again.pk, step=1)
-    services.run_reply(run=run, reply_id=again.pk, step=2)
+    play.run_reply(run=run, reply_id=again.pk, step=1)
+    play.run_reply(run=run, reply_id=again.pk, step=2)
     run.refresh_from_db()
     assert run.path == [sorry.pk, again.pk, again.pk]
     assert run.totals["builds_rapport"] == -2
@@ -466,15 +467,15 @@ def test_a_double_click_records_one_reply_and_a_stale_page_is_refused(learner):
 
 def test_debrief_offers_a_better_reply_only_where_one_scored_higher(learner):
     scenario = build_scenario()
-    run = services.run_start(user=learner, scenario=scenario)
-    services.run_reply(run=run, reply_id=reply(scenario, "What's your order").pk)
-    services.run_reply(run=run, reply_id=reply(scenario, "I can send").pk)
+    run = play.run_start(user=learner, scenario=scenario)
+    play.run_reply(run=run, reply_id=reply(scenario, "What's your order").pk)
+    play.run_reply(run=run, reply_id=reply(scenario, "I can send").pk)
     run.refresh_from_db()
     first, second = ScenarioGraph(scenario).debrief(run.path)
     assert first.reply.text == "What's your order number?"
     assert first.better == reply(scenario, "I'm sorry")
     assert second.better is None  # the best reply at "calmer" was chosen
-    rows = {row.key: (row.value, row.percent) for row in services.behaviour_totals(run.totals)}
+    rows = {row.key: (row.value, row.percent) for row in play.behaviour_totals(run.totals)}
     assert rows == {
         "acknowledges_emotion": (0, 0),
         "stays_calm": (1, 50),
@@ -489,20 +490,20 @@ def test_debrief_offers_a_better_reply_only_where_one_scored_higher(learner):
 
 def test_authoring_builds_a_publishable_scenario():
     course = build_course(slug="phones", modules=1, lessons=1)
-    scenario = services.scenario_create(course=course, title="Late parcel", slug="late-parcel")
-    opening = services.node_create(scenario=scenario, name="opening", line="Where is it?")
+    scenario = editing.scenario_create(course=course, title="Late parcel", slug="late-parcel")
+    opening = editing.node_create(scenario=scenario, name="opening", line="Where is it?")
     scenario.refresh_from_db()
     assert scenario.start == opening  # the first line becomes the start
-    happy = services.node_create(scenario=scenario, name="happy", line="Great!", outcome="loyal")
+    happy = editing.node_create(scenario=scenario, name="happy", line="Great!", outcome="loyal")
     with pytest.raises(ValidationError, match="“opening” is a dead end"):
-        services.scenario_publish(scenario=scenario)
-    services.reply_create(
+        editing.scenario_publish(scenario=scenario)
+    editing.reply_create(
         node=opening, text="Let me check.", next_node=happy, scores={"stays_calm": 1}
     )
     with pytest.raises(ValidationError, match="1 reply"):
-        services.scenario_publish(scenario=scenario)
-    services.reply_create(node=opening, text="I'll track it now.", next_node=happy)
-    services.scenario_publish(scenario=scenario)
+        editing.scenario_publish(scenario=scenario)
+    editing.reply_create(node=opening, text="I'll track it now.", next_node=happy)
+    editing.scenario_publish(scenario=scenario)
     scenario.refresh_from_db()
     assert scenario.is_published
 
@@ -511,14 +512,14 @@ def test_a_published_scenario_refuses_changes_that_would_break_it():
     scenario = build_scenario()
     calmer = ScenarioNode.objects.get(scenario=scenario, name="calmer")
     with pytest.raises(ValidationError, match="Unpublish it to rework it"):
-        services.node_create(scenario=scenario, name="extra", line="Hm?")
+        editing.node_create(scenario=scenario, name="extra", line="Hm?")
     assert not ScenarioNode.objects.filter(name="extra").exists()
     with pytest.raises(ValidationError, match="Unpublish"):
-        services.reply_delete(reply=reply(scenario, "Our policy"))
+        editing.reply_delete(reply=reply(scenario, "Our policy"))
     with pytest.raises(ValidationError):
-        services.reply_delete(reply=reply(scenario, "Please calm"))
+        editing.reply_delete(reply=reply(scenario, "Please calm"))
     # A change that keeps it playable is fine.
-    services.node_update(
+    editing.node_update(
         node=calmer,
         name="calmer",
         line="Fine. What now?",
@@ -533,25 +534,25 @@ def test_a_published_scenario_refuses_changes_that_would_break_it():
 
 def test_a_line_others_lead_to_cannot_be_deleted():
     scenario = build_scenario()
-    services.scenario_unpublish(scenario=scenario)
+    editing.scenario_unpublish(scenario=scenario)
     calmer = ScenarioNode.objects.get(scenario=scenario, name="calmer")
     with pytest.raises(ValidationError, match="Replies in “opening” lead to “calmer”"):
-        services.node_delete(node=calmer)
+        editing.node_delete(node=calmer)
     escalated = ScenarioNode.objects.get(scenario=scenario, name="escalated")
     reply(scenario, "Please calm").delete()
-    services.node_delete(node=escalated)
+    editing.node_delete(node=escalated)
     assert not ScenarioNode.objects.filter(pk=escalated.pk).exists()
 
 
 def test_reply_scores_are_checked():
     scenario = build_scenario()
-    services.scenario_unpublish(scenario=scenario)
+    editing.scenario_unpublish(scenario=scenario)
     opening = scenario.start
     with pytest.raises(ValidationError):
-        services.reply_create(node=opening, text="Hi", next_node=None, scores={"stays_calm": 3})
+        editing.reply_create(node=opening, text="Hi", next_node=None, scores={"stays_calm": 3})
     with pytest.raises(ValidationError):
-        services.reply_create(node=opening, text="Hi", next_node=None, scores={"charm": 1})
-    created = services.reply_create(
+        editing.reply_create(node=opening, text="Hi", next_node=None, scores={"charm": 1})
+    created = editing.reply_create(
         node=opening, text="Hi", next_node=None, scores={"stays_calm": 0, "builds_rapport": -2}
     )
     assert created.scores == {"builds_rapport": -2}

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
@@ -19,12 +18,8 @@ from assessments.models import Scenario, ScenarioNode, ScenarioReply
 from courses.events import announce_requirements_changed
 from courses.models import Course
 
-from .validation import scenario_problems
-
-if TYPE_CHECKING:
-    # A dev-only package: type names only, never imported at run time.
-    pass
-from .specs import Mood, Outcome, scores_clean
+from ..specs import Mood, Outcome, scores_clean
+from ..validation import scenario_problems
 
 # --- Authoring -------------------------------------------------------------------------------
 

@@ -3,7 +3,8 @@
 Each file names its course (slug) and the module it follows (key), a nested question bank, and
 its questions. Loading is idempotent: questions are matched by a key derived from their bank and
 title, unchanged ones are left alone, changed ones get a new version (so past attempts keep the
-old one). A file with problems loads nothing and every problem is reported.
+old one). A file with problems loads nothing and every problem is reported with its line
+(courses.yaml_reader, shared with course bundles and conversation files).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -22,13 +22,17 @@ from assessments.models import Question, Quiz, QuizSlot
 from assessments.questions import services
 from courses.events import announce_requirements_changed
 from courses.models import Course, Module
+from courses.yaml_reader import LineMapping, Problem, decode, parse_yaml
 
 _NAMESPACE = uuid.UUID("7b0d3f50-91a8-4c9e-9d55-3a7c8e2b6f14")
 
 
 class QuizFileError(Exception):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
+    """A quiz file that can't be loaded. `problems` lists every problem found, each with the
+    file and line to fix; nothing has been written to the database."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
 
 
@@ -85,51 +89,73 @@ def _question_input(raw: dict[str, Any]) -> services.QuestionInput:
 
 def read_quiz_file(
     path: Path,
-) -> tuple[dict[str, Any], Course, Module, list[services.QuestionInput]]:
+) -> tuple[LineMapping, Course, Module, list[services.QuestionInput]]:
     """Parse and check a quiz file against the database. Raises QuizFileError listing every
-    problem ("file: question 3 'Name': message")."""
+    problem with its line ("quiz.yaml:12: question 3 'Name': points: ...")."""
     name = path.name
+    problems: list[Problem] = []
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise QuizFileError([f"{name}: {exc}"]) from exc
-    if not isinstance(data, dict) or data.get("format") != 1:
-        raise QuizFileError([f"{name}: expected a mapping with format: 1"])
-    problems: list[str] = []
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise QuizFileError([Problem(name, None, f"Can't read the file: {exc.strerror}.")]) from exc
+    text = decode(raw, name, problems)
+    data = parse_yaml(text, name, problems) if text is not None else None
+    if problems:
+        raise QuizFileError(problems)
+    if not isinstance(data, LineMapping) or data.get("format") != 1:
+        line = data.line_of("format") if isinstance(data, LineMapping) else 1
+        raise QuizFileError([Problem(name, line, "expected a mapping with format: 1")])
     course = (
         Course.objects.select_related("published_version").filter(slug=data.get("course")).first()
     )
     module = None
     if course is None or course.published_version is None:
-        problems.append(f"{name}: no published course with slug {data.get('course')!r}")
+        problems.append(
+            Problem(
+                name,
+                data.line_of("course"),
+                f"no published course with slug {data.get('course')!r}",
+            )
+        )
     else:
         module = course.published_version.modules.filter(key=str(data.get("module", ""))).first()
         if module is None:
-            problems.append(f"{name}: the course has no module with key {data.get('module')!r}")
+            problems.append(
+                Problem(
+                    name,
+                    data.line_of("module"),
+                    f"the course has no module with key {data.get('module')!r}",
+                )
+            )
     for field in ("title", "bank", "questions"):
         if not data.get(field):
-            problems.append(f"{name}: {field} is missing")
+            problems.append(Problem(name, data.line_of(field), f"{field} is missing"))
     inputs: list[services.QuestionInput] = []
     titles: set[str] = set()
-    for number, raw in enumerate(data.get("questions") or [], start=1):
-        label = (
-            f"{name}: question {number} {raw.get('title', '')!r}"
-            if isinstance(raw, dict)
-            else f"{name}: question {number}"
-        )
-        if not isinstance(raw, dict):
-            problems.append(f"{label}: expected a mapping")
+    for number, raw_question in enumerate(data.get("questions") or [], start=1):
+        if not isinstance(raw_question, LineMapping):
+            problems.append(
+                Problem(name, data.line_of("questions"), f"question {number}: expected a mapping")
+            )
             continue
+        label = f"question {number} {raw_question.get('title', '')!r}"
         try:
-            question = _question_input(raw)
+            question = _question_input(raw_question)
             services.question_validate(question)
         except ValidationError as exc:
             problems.extend(
-                f"{label}: {field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()
+                Problem(name, raw_question.line_of(field), f"{label}: {field}: {' '.join(msgs)}")
+                for field, msgs in exc.message_dict.items()
             )
             continue
         if question.title in titles:
-            problems.append(f"{label}: another question has the same title")
+            problems.append(
+                Problem(
+                    name,
+                    raw_question.line_of("title"),
+                    f"{label}: another question has the same title",
+                )
+            )
         titles.add(question.title)
         inputs.append(question)
     if problems:

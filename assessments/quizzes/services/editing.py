@@ -19,8 +19,7 @@ from django.utils.translation import gettext as _
 from assessments.models import Question, QuestionBank, Quiz, QuizSlot
 from courses.events import announce_requirements_changed
 from courses.models import Course, Module
-
-DIRECTIONS = ("up", "down")
+from courses.ordering import move_among
 
 
 @dataclass
@@ -189,22 +188,14 @@ def slot_remove(*, slot: QuizSlot) -> Quiz:
 
 
 def slot_move(*, slot: QuizSlot, direction: str) -> bool:
-    """Move a slot one place "up" or "down". Returns False when it is already at that end.
-    Raises ValidationError for any other direction. Positions are renumbered 0..n-1."""
-    if direction not in DIRECTIONS:
-        raise ValidationError(_("Move up or down."))
+    """Move a slot one place "up" or "down" (`courses.ordering.move_among`). Returns False when
+    it is already at that end or was removed meanwhile. Raises ValidationError for any other
+    direction. Positions are renumbered 0..n-1."""
     with transaction.atomic():
         quiz = _locked(slot.quiz)
         slots = list(quiz.slots.order_by("position", "pk"))
-        index = next((i for i, s in enumerate(slots) if s.pk == slot.pk), None)
-        if index is None:  # removed meanwhile by someone else
+        if move_among(slots, slot.pk, direction) is None:
             return False
-        target = index - 1 if direction == "up" else index + 1
-        if not 0 <= target < len(slots):
-            return False
-        slots[index], slots[target] = slots[target], slots[index]
-        for position, item in enumerate(slots):
-            item.position = position
         QuizSlot.objects.bulk_update(slots, ["position"])
     return True
 

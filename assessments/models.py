@@ -274,6 +274,14 @@ class Attempt(models.Model):
 class AttemptItem(models.Model):
     """One question as drawn for one attempt, with the order its options were shown in."""
 
+    class Confidence(models.IntegerChoices):
+        """How sure the learner was of an answer: the one scale the taking page, the review, the
+        authoring preview and grading use. Only CERTAIN counts as sure for calibration."""
+
+        GUESSING = 1, _("Guessing")
+        FAIRLY_SURE = 2, _("Fairly sure")
+        CERTAIN = 3, _("Certain")
+
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveIntegerField()
     version = models.ForeignKey(QuestionVersion, on_delete=models.PROTECT, related_name="+")

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import attempts
+from .quizzes.services import attempts
 
 
 @shared_task

@@ -1,8 +1,9 @@
+"""Each area of assessments answers under its own prefix (docs/url-map.md)."""
+
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("assessments.quiz_urls")),
+    path("", include("assessments.questions.urls")),
+    path("", include("assessments.quizzes.urls")),
     path("", include("assessments.scenarios.urls")),
-    path("", include("assessments.interchange.urls")),
-    path("", include("assessments.authoring.urls")),
 ]

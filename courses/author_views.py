@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from config.forms import add_service_errors
 from config.http import AuthedRequest
-from learners.permissions import can_author_content
+from learners.permissions import require_author
 
 from . import permissions, selectors, services
 from .content import render_markdown, video_embed_url
@@ -28,24 +28,19 @@ from .forms import CourseForm, ImageUploadForm, LessonForm, ModuleForm
 from .models import Course, CourseVersion, Lesson, Module
 
 
-def _require_author(request: AuthedRequest) -> None:
-    if not can_author_content(request.user):
-        raise Http404
-
-
 def _module_for(request: AuthedRequest, pk: int) -> Module:
-    _require_author(request)
+    require_author(request.user)
     return get_object_or_404(Module.objects.select_related("version__course"), pk=pk)
 
 
 def _lesson_for(request: AuthedRequest, pk: int) -> Lesson:
-    _require_author(request)
+    require_author(request.user)
     return get_object_or_404(Lesson.objects.select_related("version__course", "module"), pk=pk)
 
 
 @login_required
 def course_list(request: AuthedRequest) -> HttpResponse:
-    _require_author(request)
+    require_author(request.user)
     courses = Course.objects.select_related("published_version").prefetch_related(
         Prefetch(
             "versions",
@@ -58,7 +53,7 @@ def course_list(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def course_new(request: AuthedRequest) -> HttpResponse:
-    _require_author(request)
+    require_author(request.user)
     form = CourseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -423,7 +418,7 @@ def lesson_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def markdown_preview(request: AuthedRequest) -> HttpResponse:
     """The server's rendering of what the author typed: exactly what learners will see."""
-    _require_author(request)
+    require_author(request.user)
     html = render_markdown(request.POST.get("body_markdown", "")[:200_000])
     return render(request, "courses/author/_preview.html", {"preview_html": html})
 

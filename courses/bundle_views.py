@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from config.forms import Form as BaseForm
 from config.http import AuthedRequest
-from learners.permissions import can_author_content
+from learners.permissions import require_author
 
 from . import bundles, permissions
 from .bundles import BundleError, Problem
@@ -49,8 +49,7 @@ class BundleUploadForm(BaseForm):
 @login_required
 @require_http_methods(["GET", "POST"])
 def course_import(request: AuthedRequest) -> HttpResponse:
-    if not can_author_content(request.user):
-        raise Http404
+    require_author(request.user)
     problems: list[Problem] = []
     if request.method != "POST":
         form = BundleUploadForm()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from learners.permissions import AnyUser, can_author_content, is_training_admin
+from learners.permissions import AnyUser, is_training_admin, require_author
 
 from .models import Course, CourseQuerySet, Enrolment, LearningPath, LearningPathQuerySet
 
@@ -67,11 +67,6 @@ def can_take_part(user: AnyUser, course: Course) -> bool:
     return Enrolment.objects.filter(user=user, course=course).exists()
 
 
-def can_author_course(user: AnyUser, course: Course | None = None) -> bool:
-    """Training admins author every course."""
-    return can_author_content(user)
-
-
 def get_live_course_for(user: AnyUser, slug: str) -> Course:
     """A live course by slug, with its live version joined. Raises Http404 for drafts and
     unpublished courses, whoever asks: learner pages only ever show live content (admins use
@@ -95,10 +90,10 @@ def get_path_for(user: AnyUser, slug: str) -> LearningPath:
 
 
 def get_authored_course(user: AnyUser, pk: int) -> Course:
-    """A course an author may edit; Http404 for everyone else."""
-    if not can_author_content(user):
-        raise Http404
-    course = Course.objects.filter(pk=pk).first()
+    """A course an author may edit, its live version joined; Http404 for everyone else. One
+    query for authors, none otherwise."""
+    require_author(user)
+    course = Course.objects.select_related("published_version").filter(pk=pk).first()
     if course is None:
         raise Http404
     return course

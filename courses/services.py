@@ -4,7 +4,6 @@ it what learners see."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -27,6 +26,7 @@ from .models import (
     Module,
     PathCourse,
 )
+from .ordering import move_among
 
 
 def _require_draft(version: CourseVersion) -> None:
@@ -239,36 +239,25 @@ def lesson_delete(*, lesson: Lesson) -> None:
 
 
 def item_move(*, item: Module | Lesson, direction: str) -> bool:
-    """Swap a module or lesson with its neighbour ("up" or "down") within the same parent.
+    """Swap a module or lesson with its neighbour ("up" or "down") within the same parent
+    (`ordering.move_among`).
 
     Returns False when it is already first/last. Positions are renumbered 0..n-1 on the way,
-    which also repairs gaps left by deletions.
+    which also repairs gaps left by deletions. Raises ValidationError for a published version
+    or any other direction.
     """
     _require_draft(item.version)
-    if direction not in {"up", "down"}:
-        raise ValidationError(_("Move up or down."))
     with transaction.atomic():
         if isinstance(item, Module):
             modules = list(item.version.modules.select_for_update().order_by("position", "pk"))
-            if not _swap(modules, item.pk, direction):
+            if move_among(modules, item.pk, direction) is None:
                 return False
             Module.objects.bulk_update(modules, ["position"])
         else:
             lessons = list(item.module.lessons.select_for_update().order_by("position", "pk"))
-            if not _swap(lessons, item.pk, direction):
+            if move_among(lessons, item.pk, direction) is None:
                 return False
             Lesson.objects.bulk_update(lessons, ["position"])
-    return True
-
-
-def _swap(siblings: list[Any], pk: int, direction: str) -> bool:
-    index = next(i for i, sibling in enumerate(siblings) if sibling.pk == pk)
-    target = index - 1 if direction == "up" else index + 1
-    if not 0 <= target < len(siblings):
-        return False
-    siblings[index], siblings[target] = siblings[target], siblings[index]
-    for position, sibling in enumerate(siblings):
-        sibling.position = position
     return True
 
 

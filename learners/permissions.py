@@ -123,6 +123,17 @@ def can_author_content(user: AnyUser) -> bool:
     return is_training_admin(user)
 
 
+def require_author(user: AnyUser) -> None:
+    """Raises Http404 unless `user` may author content (`can_author_content`). No query.
+
+    Every authoring page and every authored-object fetch (courses, paths, question banks,
+    questions, quizzes, practice conversations) starts here, so the rule is decided once and
+    what an outsider may not see looks exactly like what does not exist.
+    """
+    if not can_author_content(user):
+        raise Http404
+
+
 def can_read_audit_log(user: AnyUser) -> bool:
     """Only training admins read the activity log: it names people across every team. No
     query."""

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments.selectors import (
+from assessments.checkpoints import (
     checkpoint_after_module,
     checkpoints_for,
     pending_before_rating,

@@ -6,6 +6,7 @@ Lines with an outcome end the conversation. Feedback and behaviour scores stay h
 debrief.
 
 Modules: `loader` (YAML files → `ScenarioSpec`), `validation` (what makes a conversation
-playable), `services` (every write, and the read models of the chat and the debrief),
+playable), `specs` (what a conversation is made of), `services` (every write,
+and the read models of the chat and the debrief, by concept: `editing`, `importing`, `play`),
 `permissions`, `views` (learners), `author_views` and `forms` (training admins), `urls`.
 """

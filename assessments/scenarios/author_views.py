@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.forms import Form
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,21 +25,18 @@ from django.views.decorators.http import require_POST
 from assessments.models import Scenario, ScenarioNode, ScenarioReply
 from config.forms import add_service_errors
 from config.http import AuthedRequest
-from learners.permissions import can_author_content
+from learners.permissions import require_author
 
-from . import permissions, services
+from . import permissions
 from .forms import NodeForm, ReplyForm, ScenarioForm
-from .services import BEHAVIOURS, ScenarioGraph
+from .services import editing
+from .services.play import ScenarioGraph, Walk
+from .specs import BEHAVIOURS
 from .validation import Problem, scenario_problem_list
 from .views import Option, conversation_context, debrief_context, outcome_label
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
-
-
-def _require_author(request: AuthedRequest) -> None:
-    if not can_author_content(request.user):
-        raise Http404
 
 
 def _errors_to_form(form: Form, exc: ValidationError) -> None:
@@ -74,7 +71,7 @@ class NodeRow:
 
 @login_required
 def scenario_list(request: AuthedRequest) -> HttpResponse:
-    _require_author(request)
+    require_author(request.user)
     scenarios = list(
         permissions.scenarios_editable_by(request.user)
         .select_related("course__published_version")
@@ -90,11 +87,11 @@ def scenario_list(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def scenario_new(request: AuthedRequest) -> HttpResponse:
-    _require_author(request)
+    require_author(request.user)
     form = ScenarioForm(request.POST or None, initial={"course": request.GET.get("course")})
     if request.method == "POST" and form.is_valid():
         try:
-            scenario = services.scenario_create(
+            scenario = editing.scenario_create(
                 course=form.cleaned_data["course"],
                 title=form.cleaned_data["title"],
                 slug=form.cleaned_data["slug"],
@@ -173,7 +170,7 @@ def scenario_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     form = ScenarioForm(request.POST)
     if form.is_valid():
         try:
-            services.scenario_update(
+            editing.scenario_update(
                 scenario=scenario,
                 course=form.cleaned_data["course"],
                 title=form.cleaned_data["title"],
@@ -207,7 +204,7 @@ def scenario_check(request: AuthedRequest, pk: int) -> HttpResponse:
 def scenario_publish(request: AuthedRequest, pk: int) -> HttpResponse:
     scenario = permissions.get_authored_scenario(request.user, pk)
     try:
-        services.scenario_publish(scenario=scenario)
+        editing.scenario_publish(scenario=scenario)
     except ValidationError:
         messages.error(request, _("Not published: fix the problems listed below first."))
         return _editor(request, scenario, checked=True, status=400)
@@ -219,7 +216,7 @@ def scenario_publish(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def scenario_unpublish(request: AuthedRequest, pk: int) -> HttpResponse:
     scenario = permissions.get_authored_scenario(request.user, pk)
-    services.scenario_unpublish(scenario=scenario)
+    editing.scenario_unpublish(scenario=scenario)
     messages.success(request, _("Hidden from learners. Their runs are kept."))
     return redirect("author_scenario", pk=scenario.pk)
 
@@ -235,7 +232,7 @@ def scenario_preview(request: AuthedRequest, pk: int) -> HttpResponse:
     walk = (
         graph.walk(path)
         if path is not None
-        else services.Walk([], graph.start, _("That path doesn't follow the conversation."))
+        else Walk([], graph.start, _("That path doesn't follow the conversation."))
     )
     path = path or []
     base = reverse("author_scenario_preview", args=[scenario.pk])
@@ -282,7 +279,7 @@ def node_new(request: AuthedRequest, pk: int) -> HttpResponse:
     form = NodeForm(request.POST, prefix="node")
     if form.is_valid():
         try:
-            node = services.node_create(scenario=scenario, **_node_input(form))
+            node = editing.node_create(scenario=scenario, **_node_input(form))
         except ValidationError as exc:
             _errors_to_form(form, exc)
         else:
@@ -308,7 +305,7 @@ def node_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     form = NodeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.node_update(node=node, **_node_input(form))
+            editing.node_update(node=node, **_node_input(form))
         except ValidationError as exc:
             _errors_to_form(form, exc)
         else:
@@ -328,7 +325,7 @@ def node_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     node = permissions.get_authored_node(request.user, pk)
     scenario_pk = node.scenario_id
     try:
-        services.node_delete(node=node)
+        editing.node_delete(node=node)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -356,7 +353,7 @@ def reply_new(request: AuthedRequest, pk: int) -> HttpResponse:
     form = ReplyForm(request.POST or None, nodes=node.scenario.nodes.all())
     if request.method == "POST" and form.is_valid():
         try:
-            services.reply_create(
+            editing.reply_create(
                 node=node,
                 text=form.cleaned_data["text"],
                 next_node=form.cleaned_data["next_node"],
@@ -384,7 +381,7 @@ def reply_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     form = ReplyForm(request.POST or None, initial=initial, nodes=node.scenario.nodes.all())
     if request.method == "POST" and form.is_valid():
         try:
-            services.reply_update(
+            editing.reply_update(
                 reply=reply,
                 text=form.cleaned_data["text"],
                 next_node=form.cleaned_data["next_node"],
@@ -405,7 +402,7 @@ def reply_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     reply = permissions.get_authored_reply(request.user, pk)
     node = reply.node
     try:
-        services.reply_delete(reply=reply)
+        editing.reply_delete(reply=reply)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -1,4 +1,4 @@
-"""Authoring forms. They parse input only; the rules live in services (which every way in —
+"""Authoring forms. They parse input only; the rules live in `services` (which every way in —
 browser, files — goes through)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from assessments.models import ScenarioNode
 from config.forms import Form as BaseForm
 from courses.models import Course
 
-from .services import BEHAVIOURS, SCORE_MAX, SCORE_MIN
+from .specs import BEHAVIOURS, SCORE_MAX, SCORE_MIN
 
 
 class CourseChoiceField(forms.ModelChoiceField):

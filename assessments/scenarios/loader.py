@@ -23,28 +23,26 @@ A file looks like this (see `load_scenarios`):
 
 Reading checks the file's own shape (fields, types, names, moods, scores). Whether the
 conversation is playable is `validation.spec_problems`; whether its course exists is
-`services.scenario_import_problems`. `locate` turns either kind of problem into a line.
+`services.importing.scenario_import_problems`. `locate` turns either kind of problem into a line.
 
-This module duplicates a little of courses/bundles/yaml_fields (YAML with line numbers) on
-purpose: that package is a course-bundle format with its own evolution.
+The YAML is read with line numbers by courses.yaml_reader, whose `Problem` (file:line: message)
+every file format shares; the field checks and their wording are this format's own.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Hashable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 
 from assessments.models import ScenarioNode
+from courses.yaml_reader import LineMapping, Problem, decode, parse_yaml
 
-from .services import BEHAVIOURS, SCORE_MAX, SCORE_MIN, NodeSpec, ReplySpec, ScenarioSpec
-from .validation import Problem
+from .specs import BEHAVIOURS, SCORE_MAX, SCORE_MIN, NodeSpec, ReplySpec, ScenarioSpec
+from .validation import Problem as ValidationProblem
 
 FORMAT = 1
 SCENARIO_FIELDS = ("format", "slug", "course", "module", "title", "intro", "required", "start")
@@ -53,24 +51,7 @@ NODE_FIELDS = ("name", "mood", "line", "replies", "outcome", "outcome_text")
 REPLY_FIELDS = ("text", "next", "feedback", "scores")
 
 
-@dataclass(frozen=True)
-class FileProblem:
-    """Something to fix in a file: the 1-based line, or None for the file as a whole."""
-
-    file: str
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        """`file:line: message`, the way compilers report, for the command line."""
-        return (
-            f"{self.file}:{self.line}: {self.message}"
-            if self.line
-            else f"{self.file}: {self.message}"
-        )
-
-
-def locate(problem: Problem, spec: ScenarioSpec) -> FileProblem:
+def locate(problem: ValidationProblem, spec: ScenarioSpec) -> Problem:
     """Where in `spec`'s file a validation or import problem is: the reply's line, else the
     node's, else the scenario field's, else None (the file as a whole)."""
     line: int | None = None
@@ -81,68 +62,18 @@ def locate(problem: Problem, spec: ScenarioSpec) -> FileProblem:
             line = node.replies[problem.reply].source_line or line
     elif problem.field is not None:
         line = spec.field_lines.get(problem.field)
-    return FileProblem(spec.file, line, problem.message)
-
-
-# --- YAML with line numbers ------------------------------------------------------------------
-
-
-class _Mapping(dict[Any, Any]):
-    """A YAML mapping that remembers its own line and each key's line."""
-
-    line: int = 1
-    key_lines: dict[Any, int]
-
-    def line_of(self, key: str) -> int:
-        return self.key_lines.get(key, self.line)
-
-
-class _Loader(yaml.SafeLoader):
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.duplicates: list[tuple[str, int]] = []
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        # Aliases let a tiny file expand into a huge document; scenarios never need them.
-        if self.check_event(yaml.AliasEvent):
-            raise yaml.composer.ComposerError(
-                None,
-                None,
-                "anchors and aliases (*name) are not allowed",
-                self.peek_event().start_mark,
-            )
-        return super().compose_node(parent, index)
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _Mapping:
-    mapping = _Mapping()
-    mapping.line = node.start_mark.line + 1
-    mapping.key_lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, Hashable):
-            raise yaml.constructor.ConstructorError(
-                None, None, "a field name must be plain text", key_node.start_mark
-            )
-        if key in mapping:
-            loader.duplicates.append((str(key), key_node.start_mark.line + 1))
-        mapping[key] = loader.construct_object(value_node, deep=True)
-        mapping.key_lines[key] = key_node.start_mark.line + 1
-    return mapping
-
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+    return Problem(spec.file, line, problem.message)
 
 
 class _Reader:
     """Reads typed fields out of one mapping, recording a problem for each bad one."""
 
-    def __init__(self, mapping: _Mapping, file: str, what: str, problems: list[FileProblem]):
+    def __init__(self, mapping: LineMapping, file: str, what: str, problems: list[Problem]):
         self.mapping, self.file, self.what, self.problems = mapping, file, what, problems
 
     def problem(self, name: str | None, message: str) -> None:
         line = self.mapping.line if name is None else self.mapping.line_of(name)
-        self.problems.append(FileProblem(self.file, line, message))
+        self.problems.append(Problem(self.file, line, message))
 
     def unknown(self, allowed: tuple[str, ...]) -> None:
         for name in self.mapping:
@@ -197,26 +128,15 @@ class _Reader:
 
 def parse_scenario(
     text: str, file: str = "scenario.yaml"
-) -> tuple[ScenarioSpec | None, list[FileProblem]]:
+) -> tuple[ScenarioSpec | None, list[Problem]]:
     """The spec in `text`, or None; with every problem in the file's own shape. A spec is only
     returned when there are no problems."""
-    problems: list[FileProblem] = []
-    loader = _Loader(text)
-    try:
-        document = loader.get_single_data()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        what = exc.problem or exc.context or "unreadable YAML"
-        line = mark.line + 1 if mark is not None else None
-        return None, [FileProblem(file, line, f"YAML syntax error: {what}.")]
-    except yaml.YAMLError as exc:
-        return None, [FileProblem(file, None, f"YAML syntax error: {exc}.")]
-    finally:
-        loader.dispose()
-    for name, line in loader.duplicates:
-        problems.append(FileProblem(file, line, f"'{name}' appears twice here; keep one."))
-    if not isinstance(document, _Mapping):
-        return None, [*problems, FileProblem(file, 1, "The file must be a scenario (a mapping).")]
+    problems: list[Problem] = []
+    document = parse_yaml(text, file, problems)
+    if document is None and problems:
+        return None, problems
+    if not isinstance(document, LineMapping):
+        return None, [*problems, Problem(file, 1, "The file must be a scenario (a mapping).")]
 
     top = _Reader(document, file, "the scenario", problems)
     top.unknown(SCENARIO_FIELDS_ALL)
@@ -250,15 +170,15 @@ def parse_scenario(
     elif "nodes" not in document:
         top.problem(None, "The scenario needs 'nodes': the lines of the conversation.")
     for index, raw in enumerate(raw_nodes, start=1):
-        if not isinstance(raw, _Mapping):
+        if not isinstance(raw, LineMapping):
             problems.append(
-                FileProblem(file, document.line_of("nodes"), f"Node {index} must be a mapping.")
+                Problem(file, document.line_of("nodes"), f"Node {index} must be a mapping.")
             )
             continue
         raw_name = raw.get("name")
         if isinstance(raw_name, str) and raw_name in seen:
             problems.append(
-                FileProblem(
+                Problem(
                     file,
                     raw.line_of("name"),
                     f"The name '{raw_name}' is already used on line {seen[raw_name]}.",
@@ -291,7 +211,7 @@ def parse_scenario(
 
 
 def _parse_node(
-    raw: _Mapping, file: str, index: int, problems: list[FileProblem]
+    raw: LineMapping, file: str, index: int, problems: list[Problem]
 ) -> NodeSpec | None:
     before = len(problems)
     reader = _Reader(raw, file, f"node {index}", problems)
@@ -307,7 +227,7 @@ def _parse_node(
         reader.problem("outcome_text", "'outcome_text' only belongs on an ending (with 'outcome').")
     replies: list[ReplySpec] = []
     for position, item in enumerate(reader.items("replies"), start=1):
-        if not isinstance(item, _Mapping):
+        if not isinstance(item, LineMapping):
             reader.problem("replies", f"Reply {position} of '{name}' must be a mapping.")
             continue
         replies.append(_parse_reply(item, file, f"reply {position} of '{name}'", problems))
@@ -324,7 +244,7 @@ def _parse_node(
     )
 
 
-def _parse_reply(raw: _Mapping, file: str, what: str, problems: list[FileProblem]) -> ReplySpec:
+def _parse_reply(raw: LineMapping, file: str, what: str, problems: list[Problem]) -> ReplySpec:
     reader = _Reader(raw, file, what, problems)
     reader.unknown(REPLY_FIELDS)
     text = reader.text("text", required=True)
@@ -354,18 +274,17 @@ def _parse_reply(raw: _Mapping, file: str, what: str, problems: list[FileProblem
 
 def read_scenario_file(
     path: Path, name: str | None = None
-) -> tuple[ScenarioSpec | None, list[FileProblem]]:
+) -> tuple[ScenarioSpec | None, list[Problem]]:
     """`parse_scenario` on a file; problems name it `name` (default: the file's name)."""
     name = name or path.name
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return None, [FileProblem(name, None, f"Can't read the file: {exc.strerror}.")]
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        return None, [FileProblem(name, line, "This file is not UTF-8 text. Save it as UTF-8.")]
+        return None, [Problem(name, None, f"Can't read the file: {exc.strerror}.")]
+    problems: list[Problem] = []
+    text = decode(raw, name, problems)
+    if text is None:
+        return None, problems
     return parse_scenario(text, name)
 
 

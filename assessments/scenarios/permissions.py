@@ -13,7 +13,7 @@ from django.http import Http404
 
 from assessments.models import Scenario, ScenarioNode, ScenarioReply, ScenarioRun
 from courses.permissions import can_take_part, courses_visible_to
-from learners.permissions import AnyUser, can_author_content
+from learners.permissions import AnyUser, can_author_content, require_author
 
 
 def scenarios_visible_to(user: AnyUser) -> QuerySet[Scenario]:
@@ -63,27 +63,18 @@ def get_run_for(user: AnyUser, scenario: Scenario, pk: int) -> ScenarioRun:
     return run
 
 
-def can_author_scenario(user: AnyUser, scenario: Scenario | None = None) -> bool:
-    """Training admins author every scenario. No query."""
-    return can_author_content(user)
-
-
 def scenarios_editable_by(user: AnyUser) -> QuerySet[Scenario]:
-    """Every scenario for authors; none for everyone else."""
-    if not can_author_scenario(user):
+    """Every scenario for authors; none for everyone else. No query until evaluated."""
+    if not can_author_content(user):
         return Scenario.objects.none()
     return Scenario.objects.all()
 
 
 def get_authored_scenario(user: AnyUser, pk: int) -> Scenario:
     """Scenario `pk` with its course (and live version) joined, for an author; Http404 for
-    everyone else. One query for authors."""
-    scenario = (
-        scenarios_editable_by(user)
-        .filter(pk=pk)
-        .select_related("course__published_version")
-        .first()
-    )
+    everyone else. One query for authors, none otherwise."""
+    require_author(user)
+    scenario = Scenario.objects.filter(pk=pk).select_related("course__published_version").first()
     if scenario is None:
         raise Http404
     return scenario
@@ -91,8 +82,7 @@ def get_authored_scenario(user: AnyUser, pk: int) -> Scenario:
 
 def get_authored_node(user: AnyUser, pk: int) -> ScenarioNode:
     """Line `pk` with its scenario and course joined, for an author; Http404 otherwise."""
-    if not can_author_scenario(user):
-        raise Http404
+    require_author(user)
     node = ScenarioNode.objects.select_related("scenario__course").filter(pk=pk).first()
     if node is None:
         raise Http404
@@ -101,8 +91,7 @@ def get_authored_node(user: AnyUser, pk: int) -> ScenarioNode:
 
 def get_authored_reply(user: AnyUser, pk: int) -> ScenarioReply:
     """Reply `pk` with its line, scenario and course joined, for an author; Http404 otherwise."""
-    if not can_author_scenario(user):
-        raise Http404
+    require_author(user)
     reply = ScenarioReply.objects.select_related("node__scenario__course").filter(pk=pk).first()
     if reply is None:
         raise Http404

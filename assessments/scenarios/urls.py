@@ -1,3 +1,7 @@
+"""Practice conversations: the learner's pages under /practice/, the authors' under
+/author/scenarios/ (a line at /author/scenarios/lines/<pk>/, a reply at
+/author/scenarios/replies/<pk>/)."""
+
 from django.urls import path
 
 from . import author_views, views
@@ -37,24 +41,24 @@ urlpatterns = [
         author_views.node_new,
         name="author_scenario_node_new",
     ),
-    path("author/scenario-lines/<int:pk>/", author_views.node_edit, name="author_scenario_node"),
+    path("author/scenarios/lines/<int:pk>/", author_views.node_edit, name="author_scenario_node"),
     path(
-        "author/scenario-lines/<int:pk>/delete/",
+        "author/scenarios/lines/<int:pk>/delete/",
         author_views.node_delete,
         name="author_scenario_node_delete",
     ),
     path(
-        "author/scenario-lines/<int:pk>/replies/new/",
+        "author/scenarios/lines/<int:pk>/replies/new/",
         author_views.reply_new,
         name="author_scenario_reply_new",
     ),
     path(
-        "author/scenario-replies/<int:pk>/",
+        "author/scenarios/replies/<int:pk>/",
         author_views.reply_edit,
         name="author_scenario_reply",
     ),
     path(
-        "author/scenario-replies/<int:pk>/delete/",
+        "author/scenarios/replies/<int:pk>/delete/",
         author_views.reply_delete,
         name="author_scenario_reply_delete",
     ),

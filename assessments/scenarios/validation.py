@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 if TYPE_CHECKING:
     from assessments.models import Scenario, ScenarioNode
 
-    from .services import ScenarioSpec
+    from .specs import ScenarioSpec
 
 MIN_REPLIES = 2
 MAX_REPLIES = 4
@@ -247,7 +247,7 @@ def scenario_problems(scenario: Scenario, nodes: Sequence[ScenarioNode] | None =
 
 def spec_problems(spec: ScenarioSpec) -> list[Problem]:
     """`graph_problems` for a spec read from a file (no query). Whether its course exists is
-    checked by `services.scenario_import_problems`."""
+    checked by `services.importing.scenario_import_problems`."""
     graph = [
         GraphNode(
             name=node.name,

@@ -24,8 +24,9 @@ from django_htmx.http import HttpResponseClientRedirect
 from assessments.models import Scenario, ScenarioNode, ScenarioReply, ScenarioRun
 from config.http import AuthedRequest
 
-from . import permissions, services
-from .services import ScenarioGraph
+from . import permissions
+from .services import play
+from .services.play import ScenarioGraph
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def scenario_start(request: AuthedRequest, slug: str) -> HttpResponse:
     if not permissions.can_play_scenario(request.user, scenario):
         raise PermissionDenied
     try:
-        run = services.run_start(user=request.user, scenario=scenario)
+        run = play.run_start(user=request.user, scenario=scenario)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("scenario_detail", slug=scenario.slug)
@@ -112,7 +113,7 @@ def scenario_reply(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
             status=400,
         )
     try:
-        run = services.run_reply(run=run, reply_id=reply_id, step=step)
+        run = play.run_reply(run=run, reply_id=reply_id, step=step)
     except ValidationError as exc:
         message = " ".join(exc.messages)
         graph = ScenarioGraph(scenario)
@@ -136,7 +137,7 @@ def scenario_reply(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
 
 def conversation_context(
     graph: ScenarioGraph,
-    turns: list[services.Turn],
+    turns: list[play.Turn],
     current: ScenarioNode | None,
     options: list[Option],
 ) -> dict[str, Any]:
@@ -194,7 +195,7 @@ def debrief_context(
         "scenario": graph.scenario,
         "steps": steps,
         "missing_steps": len(path) - len(steps),
-        "totals": services.behaviour_totals(totals),
+        "totals": play.behaviour_totals(totals),
         "end": end if end is not None and end.is_end else None,
     }
 

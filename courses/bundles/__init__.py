@@ -12,8 +12,9 @@ authors. This package has four entry points:
 - `export_course` writes a course's live version back out as a bundle, keys and images included.
 - `load_path` imports a learning path file and every course folder it lists.
 
-Modules: `files` (reading a folder or zip safely), `yaml_fields` (YAML with line numbers, field
-checks), `manifest` (what a bundle holds, `read_bundle`), `importing`, `exporting`, `paths`
+Modules: `files` (reading a folder or zip safely), `yaml_fields` (field checks; YAML with line
+numbers and `Problem` are courses.yaml_reader, shared with quiz and conversation files),
+`manifest` (what a bundle holds, `read_bundle`), `importing`, `exporting`, `paths`
 (learning path files) and `problems`.
 
 The limits below are set here and nowhere else; `read_bundle` looks them up on this package each
@@ -23,6 +24,7 @@ time it runs, so the upload form and the reader always agree.
 from __future__ import annotations
 
 from ..images import MAX_IMAGE_BYTES
+from ..yaml_reader import Problem
 from .exporting import export_course, export_course_zip
 from .importing import ImportResult, import_bundle, import_bundle_result
 from .manifest import (
@@ -35,7 +37,7 @@ from .manifest import (
     read_bundle,
 )
 from .paths import load_path
-from .problems import BundleError, Problem
+from .problems import BundleError
 
 MAX_BUNDLE_BYTES = 50 * 1024 * 1024  # everything in the bundle, uncompressed
 MAX_ENTRIES = 2000  # files in a zip

@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 from typing import IO
 
-from .problems import Problem
+from ..yaml_reader import Problem
 
 
 def _unsafe_name(name: str) -> bool:

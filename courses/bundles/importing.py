@@ -20,8 +20,9 @@ from learners.models import User
 
 from .. import services
 from ..models import Course, CourseImage, CourseVersion
+from ..yaml_reader import Problem
 from .manifest import MARKDOWN_IMAGE, BundleData, media_name
-from .problems import BundleError, Problem
+from .problems import BundleError
 
 _T = TypeVar("_T")
 

@@ -12,9 +12,10 @@ from typing import IO
 
 from ..content import video_embed_url
 from ..images import ImageProblem, ImageRejected, check_image
+from ..yaml_reader import LineMapping, Problem, decode, parse_yaml
 from .files import load_files
-from .problems import BundleError, Problem
-from .yaml_fields import Fields, LineMapping, decode, parse_yaml
+from .problems import BundleError
+from .yaml_fields import Fields
 
 FORMAT_VERSION = 1
 MAX_TITLE = 160

@@ -15,10 +15,11 @@ from learners.models import User
 
 from .. import services
 from ..models import LearningPath
+from ..yaml_reader import LineMapping, Problem, decode, parse_yaml
 from .importing import ImportResult, cleaning_up_files, import_data
 from .manifest import FORMAT_VERSION, MAX_SLUG, MAX_SUMMARY, MAX_TITLE, BundleData, read_bundle
-from .problems import BundleError, Problem
-from .yaml_fields import Fields, LineMapping, decode, parse_yaml
+from .problems import BundleError
+from .yaml_fields import Fields
 
 PATH_FIELDS = ("format", "slug", "title", "summary", "courses")
 

@@ -1,31 +1,9 @@
-"""What is wrong with a bundle: one Problem per mistake, all of them raised together."""
+"""What is wrong with a bundle: one Problem (courses.yaml_reader) per mistake, all of them
+raised together."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a bundle: the file inside the bundle, the 1-based line (None when
-    the problem is with the file as a whole) and what to fix."""
-
-    file: str
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        """`file:line: message`, the way compilers and linters report (for the command line)."""
-        if self.line is None:
-            return f"{self.file}: {self.message}"
-        return f"{self.file}:{self.line}: {self.message}"
-
-    @property
-    def display(self) -> str:
-        """`file, line N: message`, for people reading a web page."""
-        if self.line is None:
-            return f"{self.file}: {self.message}"
-        return f"{self.file}, line {self.line}: {self.message}"
+from ..yaml_reader import Problem
 
 
 class BundleError(Exception):

@@ -1,97 +1,17 @@
-"""YAML files read with line numbers, so every problem can point at the line to fix, and the
-checks for the fields in them (text, keys, true/false, lists)."""
+"""The checks for the fields of a course bundle's YAML files (text, keys, true/false, lists),
+each recording a `Problem` on the field's line."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Hashable
 from typing import Any
 
-import yaml
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 
-from .problems import Problem
+from ..yaml_reader import LineMapping, Problem
 
 _EXAMPLE_KEY = "6f1c2a4e-0b7d-4c55-9a51-3e2f1d9b8c70"
-
-
-class LineMapping(dict[Any, Any]):
-    """A YAML mapping that remembers the line it starts on and the line of each of its keys."""
-
-    line: int = 1
-    key_lines: dict[Any, int]
-
-    def line_of(self, key: str) -> int:
-        """The line of `key` when present, else the line the mapping starts on."""
-        return self.key_lines.get(key, self.line)
-
-
-class _LineLoader(yaml.SafeLoader):
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.duplicates: list[tuple[str, int]] = []
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        # Aliases can make a small file expand into a huge document; manifests don't need them.
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(
-                None, None, "anchors and aliases (*name) are not allowed", event.start_mark
-            )
-        return super().compose_node(parent, index)
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineMapping:
-    mapping = LineMapping()
-    mapping.line = node.start_mark.line + 1
-    mapping.key_lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        line = key_node.start_mark.line + 1
-        if not isinstance(key, Hashable):
-            raise yaml.constructor.ConstructorError(
-                None, None, "a field name must be plain text", key_node.start_mark
-            )
-        if key in mapping:
-            loader.duplicates.append((str(key), line))
-        mapping[key] = loader.construct_object(value_node, deep=True)
-        mapping.key_lines[key] = line
-    return mapping
-
-
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-
-
-def decode(raw: bytes, file: str, problems: list[Problem]) -> str | None:
-    """UTF-8 text without a byte-order mark, or None (and a problem on the failing line)."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        problems.append(Problem(file, line, "This file is not UTF-8 text. Save it as UTF-8."))
-        return None
-
-
-def parse_yaml(text: str, file: str, problems: list[Problem]) -> Any:
-    """The document, or None with problems recorded for syntax errors and repeated fields."""
-    loader = _LineLoader(text)
-    try:
-        document = loader.get_single_data()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        what = exc.problem or exc.context or "unreadable YAML"
-        problems.append(Problem(file, line, f"YAML syntax error: {what}."))
-        return None
-    except yaml.YAMLError as exc:
-        problems.append(Problem(file, None, f"YAML syntax error: {exc}."))
-        return None
-    finally:
-        loader.dispose()
-    for name, line in loader.duplicates:
-        problems.append(Problem(file, line, f"'{name}' appears twice here; keep one."))
-    return document
 
 
 class Fields:

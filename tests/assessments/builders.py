@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from assessments import services
 from assessments.models import Question, Quiz, QuizSlot
-from assessments.services import AcceptedInput, ChoiceInput, PairInput, QuestionInput
+from assessments.questions import services
+from assessments.questions.services import AcceptedInput, ChoiceInput, PairInput, QuestionInput
 
 D = Decimal
 

@@ -7,9 +7,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from assessments import attempts
 from assessments.models import Question, Quiz
-from tests.assessments.test_attempts import right_answer
+from assessments.quizzes.services import attempts
+from tests.assessments.quizzes.test_attempts import right_answer
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -33,7 +33,7 @@ from assessments.models import (
     ScenarioRun,
     SelfRating,
 )
-from assessments.scenarios.services import BEHAVIOURS
+from assessments.scenarios.specs import BEHAVIOURS
 from courses.models import Course
 from courses.services import enrolment_create
 from learners.models import User
@@ -303,9 +303,9 @@ def take_the_quiz(
     assert SelfRating.objects.get(user=learner, moment="before").rating == 2
 
     page.get_by_role("button", name="Start the quiz").tap()
-    expect(page).to_have_url(re.compile(r"/attempts/\d+/$"))
+    expect(page).to_have_url(re.compile(r"/quizzes/attempts/\d+/$"))
     attempt = Attempt.objects.get(quiz=quiz, user=learner)
-    expect(page).to_have_url(f"{live_server.url}/attempts/{attempt.pk}/")
+    expect(page).to_have_url(f"{live_server.url}/quizzes/attempts/{attempt.pk}/")
     plans = plan_answers(attempt)
     expect(page.locator("fieldset.question")).to_have_count(len(plans))
     kinds = {p.kind for p in plans}
@@ -342,7 +342,7 @@ def take_the_quiz(
     page.get_by_role("button", name="Submit my answers").tap()
 
     # --- The review -------------------------------------------------------------------------
-    expect(page).to_have_url(f"{live_server.url}/attempts/{attempt.pk}/review/")
+    expect(page).to_have_url(f"{live_server.url}/quizzes/attempts/{attempt.pk}/review/")
     attempt.refresh_from_db()
     wrong = next(p for p in plans if not p.right)
     total = sum(p.item.version.points for p in plans)

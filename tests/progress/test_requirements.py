@@ -7,15 +7,15 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from assessments.authoring import services as quiz_services
 from assessments.models import Quiz
+from assessments.quizzes.services import editing as quiz_services
 from courses import events
 from courses.models import Enrolment
 from courses.services import enrolment_create
 from progress import services
 from progress.models import Certificate, LessonProgress
 from tests.assessments.builders import build_quiz, single
-from tests.assessments.test_scenarios import build_scenario
+from tests.assessments.scenarios.test_scenarios import build_scenario
 from tests.courses.builders import build_course
 
 # Announcements leave on commit, so these tests commit for real.

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assessments.interchange import bank_export, bank_find
+from assessments.questions.interchange import bank_export, bank_find
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assessments.interchange import READERS, InterchangeError, questions_import
+from assessments.questions.interchange import READERS, InterchangeError, questions_import
 
 
 class Command(BaseCommand):

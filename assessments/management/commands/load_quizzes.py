@@ -4,7 +4,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assessments.quiz_loader import QuizFileError, load_quiz_file
+from assessments.quizzes.loader import QuizFileError, load_quiz_file
+from courses.yaml_reader import Problem
 
 DEFAULT_DIR = Path(settings.BASE_DIR) / "assessments" / "content" / "quizzes"
 
@@ -19,7 +20,7 @@ class Command(BaseCommand):
         files = sorted(Path(options["directory"]).glob("*.yaml"))
         if not files:
             raise CommandError(f"No quiz files in {options['directory']}")
-        problems: list[str] = []
+        problems: list[Problem] = []
         for path in files:
             try:
                 result = load_quiz_file(path)
@@ -32,5 +33,5 @@ class Command(BaseCommand):
             )
         if problems:
             for problem in problems:
-                self.stderr.write(problem)
+                self.stderr.write(str(problem))
             raise CommandError(f"{len(problems)} problem(s); those files were not loaded.")

@@ -5,8 +5,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from assessments.scenarios.loader import FileProblem, locate, read_scenario_file, scenario_files
-from assessments.scenarios.services import ScenarioSpec, scenario_import, scenario_import_problems
+from assessments.scenarios.loader import locate, read_scenario_file, scenario_files
+from assessments.scenarios.services.importing import scenario_import, scenario_import_problems
+from assessments.scenarios.specs import ScenarioSpec
+from courses.yaml_reader import Problem
 
 DEFAULT_DIR = Path(settings.BASE_DIR) / "assessments" / "content" / "scenarios"
 
@@ -25,7 +27,7 @@ class Command(BaseCommand):
         files = scenario_files(directory)
         if not files:
             raise CommandError(f"No scenario files (*.yaml) in {directory}")
-        problems: list[FileProblem] = []
+        problems: list[Problem] = []
         specs: list[ScenarioSpec] = []
         slugs: dict[str, str] = {}
         for path in files:
@@ -36,7 +38,7 @@ class Command(BaseCommand):
             problems.extend(locate(p, spec) for p in scenario_import_problems(spec=spec))
             if spec.slug in slugs:
                 problems.append(
-                    FileProblem(
+                    Problem(
                         spec.file,
                         spec.field_lines.get("slug"),
                         f"The slug '{spec.slug}' is already used by {slugs[spec.slug]}.",

@@ -1,1 +1,0 @@
-"""Authoring in the browser: question banks, questions of every kind, and quizzes."""

@@ -1,0 +1,326 @@
+"""Authoring question banks and questions, and importing and exporting question files, for
+training admins (everyone else: 404).
+
+Views parse the request, fetch through a permission check (`permissions`, or
+`learners.permissions.require_author` for pages about no one object), call a service and
+redirect; a form with errors comes back with status 400, every message next to what it is
+about and everything typed kept. Import and export hand the work to
+`interchange.questions_import` / `interchange.bank_export`.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from assessments.models import Question, QuestionBank, QuestionVersion
+from config.forms import add_service_errors
+from config.http import AuthedRequest
+from learners.permissions import require_author
+
+from . import permissions, selectors, services
+from .editor import KIND_HELP, QuestionEditor
+from .forms import BankForm, QuestionImportForm
+from .interchange import MAX_UPLOAD_BYTES, ImportReport, InterchangeError, Problem, bank_export
+from .interchange.importing import questions_import
+from .preview import learner_preview
+
+IMPORT_TEMPLATE = "assessments/interchange/import.html"
+
+Kind = QuestionVersion.Kind
+
+
+def _kinds() -> list[tuple[str, str, str]]:
+    return [(value, str(label), str(KIND_HELP[value])) for value, label in Kind.choices]
+
+
+# --- Banks ------------------------------------------------------------------------------------
+
+
+@login_required
+def bank_list(request: AuthedRequest) -> HttpResponse:
+    require_author(request.user)
+    tree = selectors.bank_tree()
+    return render(
+        request,
+        "assessments/authoring/bank_list.html",
+        {"tree": tree, "form": BankForm(banks=tree.flat())},
+    )
+
+
+@login_required
+def bank_new(request: AuthedRequest) -> HttpResponse:
+    require_author(request.user)
+    tree = selectors.bank_tree()
+    parent_pk = request.GET.get("parent", "")
+    form = BankForm(
+        request.POST or None,
+        banks=tree.flat(),
+        initial={"parent": int(parent_pk) if parent_pk.isdigit() else None},
+    )
+    if request.method == "POST" and form.is_valid():
+        parent = tree.nodes.get(form.cleaned_data["parent"] or 0)
+        try:
+            bank = services.bank_create(
+                name=form.cleaned_data["name"], parent=parent.bank if parent else None
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Question bank “%(name)s” created.") % {"name": bank})
+            return redirect("author_bank", pk=bank.pk)
+    return render(
+        request,
+        "assessments/authoring/bank_new.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def bank_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    require_author(request.user)
+    tree = selectors.bank_tree()
+    node = tree.nodes.get(pk)
+    if node is None:
+        raise Http404
+    return render(
+        request,
+        "assessments/authoring/bank_detail.html",
+        {
+            "bank": node.bank,
+            "node": node,
+            "ancestors": tree.ancestors(pk),
+            "questions": selectors.bank_questions(node.bank),
+            "kinds": _kinds(),
+        },
+    )
+
+
+# --- Questions --------------------------------------------------------------------------------
+
+
+def _question_page(
+    request: AuthedRequest,
+    editor: QuestionEditor,
+    *,
+    bank: QuestionBank,
+    ancestors: list[QuestionBank],
+    question: Question | None = None,
+    answered: bool = False,
+) -> HttpResponse:
+    return render(
+        request,
+        "assessments/authoring/question_edit.html",
+        {
+            "editor": editor,
+            "form": editor.form,
+            "rows": editor.rows,
+            "part": editor.part,
+            "kind": editor.kind,
+            "kind_label": Kind(editor.kind).label,
+            "bank": bank,
+            "ancestors": ancestors,
+            "question": question,
+            "version": question.current if question else None,
+            "answered": answered,
+            "preview": learner_preview(editor.typed_input()),
+        },
+        status=400 if editor.has_errors else 200,
+    )
+
+
+def _saved_message(request: AuthedRequest, title: str, version: QuestionVersion) -> None:
+    if version.number > 1:
+        text = _("Question “%(title)s” saved (version %(n)s).") % {
+            "title": title,
+            "n": version.number,
+        }
+    else:
+        text = _("Question “%(title)s” saved.") % {"title": title}
+    messages.success(request, text)
+
+
+@login_required
+def question_new(request: AuthedRequest, pk: int) -> HttpResponse:
+    require_author(request.user)
+    tree = selectors.bank_tree()
+    node = tree.nodes.get(pk)
+    if node is None:
+        raise Http404
+    kind = request.GET.get("kind", "")
+    if kind not in Kind.values:
+        return render(
+            request,
+            "assessments/authoring/question_kind.html",
+            {"bank": node.bank, "ancestors": tree.ancestors(pk), "kinds": _kinds()},
+            status=400 if request.method == "POST" or kind else 200,
+        )
+    ancestors = tree.ancestors(pk)
+
+    def page(editor: QuestionEditor) -> HttpResponse:
+        return _question_page(request, editor, bank=node.bank, ancestors=ancestors)
+
+    if request.method != "POST":
+        return page(QuestionEditor(kind))
+    if "more_rows" in request.POST:
+        return page(QuestionEditor.with_more_rows(kind, request.POST))
+    editor = QuestionEditor(kind, data=request.POST)
+    if editor.is_valid():
+        try:
+            question = services.question_create(bank=node.bank, data=editor.to_input())
+        except ValidationError as exc:
+            editor.add_service_errors(exc)
+        else:
+            assert question.current is not None
+            _saved_message(request, question.current.title, question.current)
+            if "another" in request.POST:
+                return redirect(f"{reverse('author_question_new', args=[pk])}?kind={kind}")
+            return redirect(f"{reverse('author_bank', args=[pk])}#question-{question.pk}")
+    return page(editor)
+
+
+@login_required
+def question_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    question = permissions.get_authored_question(request.user, pk)
+    current = question.current
+    assert current is not None
+    ancestors = selectors.bank_tree().ancestors(question.bank_id)
+    answered = selectors.version_is_answered(current)
+
+    def page(editor: QuestionEditor) -> HttpResponse:
+        return _question_page(
+            request,
+            editor,
+            bank=question.bank,
+            ancestors=ancestors,
+            question=question,
+            answered=answered,
+        )
+
+    if request.method != "POST":
+        initial = services.question_input_from(current)
+        return page(QuestionEditor(current.kind, initial=initial))
+    if "more_rows" in request.POST:
+        return page(QuestionEditor.with_more_rows(current.kind, request.POST))
+    editor = QuestionEditor(current.kind, data=request.POST)
+    if editor.is_valid():
+        try:
+            version = services.question_update(question=question, data=editor.to_input())
+        except ValidationError as exc:
+            editor.add_service_errors(exc)
+        else:
+            _saved_message(request, version.title, version)
+            return redirect(f"{reverse('author_bank', args=[question.bank_id])}#question-{pk}")
+    return page(editor)
+
+
+@login_required
+@require_POST
+def question_preview(request: AuthedRequest) -> HttpResponse:
+    """The question as learners will see it, from the editor's form as typed (htmx)."""
+    require_author(request.user)
+    kind = request.POST.get("kind", "")
+    if kind not in Kind.values:
+        return HttpResponse(_("Choose a question type."), status=400)
+    editor = QuestionEditor(kind, data=request.POST)
+    return render(
+        request,
+        "assessments/authoring/_question_preview.html",
+        {"preview": learner_preview(editor.typed_input())},
+    )
+
+
+# --- Import and export ------------------------------------------------------------------------
+
+
+def _bank_choices() -> list[tuple[int, str]]:
+    """Every bank as (id, "Parent › Child"), sorted by that path. One query."""
+    banks = {bank.pk: bank for bank in QuestionBank.objects.only("pk", "name", "parent_id")}
+
+    def path(bank: QuestionBank) -> str:
+        names = [bank.name]
+        seen = {bank.pk}
+        while bank.parent_id is not None and bank.parent_id not in seen:
+            bank = banks[bank.parent_id]
+            seen.add(bank.pk)
+            names.append(bank.name)
+        return " › ".join(reversed(names))
+
+    return sorted(((pk, path(bank)) for pk, bank in banks.items()), key=lambda c: c[1].lower())
+
+
+def _page(
+    request: AuthedRequest,
+    form: QuestionImportForm,
+    *,
+    problems: list[Problem] | None = None,
+    report: ImportReport | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "problems": problems or [],
+        "report": report,
+        "skipped": len(report.skipped) if report else 0,
+        "skipped_counts": list(report.skipped_counts().items()) if report else [],
+        "banks": _bank_choices(),
+        "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+    }
+    return render(request, IMPORT_TEMPLATE, context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def question_import(request: AuthedRequest) -> HttpResponse:
+    require_author(request.user)
+    if request.method != "POST":
+        # Linked from a bank's page as ?bank=<id>: start with that bank filled in.
+        chosen = (
+            dict(_bank_choices()).get(int(request.GET["bank"]))
+            if request.GET.get("bank", "").isdigit()
+            else None
+        )
+        initial = {"bank": chosen.replace(" › ", "/")} if chosen else None
+        return _page(request, QuestionImportForm(initial=initial))
+    form = QuestionImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _page(request, form, status=400)
+    upload: UploadedFile = form.cleaned_data["file"]
+    try:
+        report = questions_import(
+            content=upload.read(),
+            filename=upload.name or "upload",
+            bank_path=form.cleaned_data["bank"],
+            file_format=form.cleaned_data["file_format"] or None,
+        )
+    except InterchangeError as exc:
+        return _page(request, form, problems=exc.problems, status=400)
+    # The report (skipped questions, notes) is shown on this page rather than after a
+    # redirect: it can be long, and it only makes sense once.
+    fresh = QuestionImportForm(initial={"bank": request.POST.get("bank", "")})
+    return _page(request, fresh, report=report)
+
+
+@login_required
+@require_GET
+def question_export(request: AuthedRequest) -> HttpResponse:
+    bank_id = request.GET.get("bank", "")
+    if not bank_id.isdigit():
+        raise Http404
+    bank = permissions.get_bank_for(request.user, int(bank_id))
+    filename = f"{slugify(bank.name) or 'questions'}.xml"
+    return HttpResponse(
+        bank_export(bank=bank),
+        content_type="application/xml; charset=utf-8",
+        headers={"Content-Disposition": content_disposition_header(True, filename)},
+    )

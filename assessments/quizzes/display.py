@@ -1,0 +1,163 @@
+"""What the quiz pages show, built from prefetched rows so templates never query.
+
+The taking view (`ItemView`) carries option texts and the learner's own answer only: no
+fractions, no correctness, no feedback. Those appear only in `ReviewItem`, after submission.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch
+
+from assessments.models import Attempt, AttemptItem, Choice, MatchPair
+from assessments.questions.preview import MatchRow, Option
+
+
+@dataclass
+class ItemView:
+    item: AttemptItem
+    number: int
+    kind: str
+    prompt_html: str
+    options: list[Option] = field(default_factory=list)
+    rows: list[MatchRow] = field(default_factory=list)
+    text: str = ""
+
+    @property
+    def prefix(self) -> str:
+        return f"q{self.item.position}"
+
+
+def items_with_versions(attempt: Attempt) -> list[AttemptItem]:
+    """The attempt's items with version, choices and pairs loaded. Four queries."""
+    return list(
+        attempt.items.select_related("version").prefetch_related(
+            Prefetch("version__choices", queryset=Choice.objects.order_by("position", "pk")),
+            Prefetch("version__pairs", queryset=MatchPair.objects.order_by("position", "pk")),
+            "version__accepted",
+        )
+    )
+
+
+def item_view(item: AttemptItem) -> ItemView:
+    version = item.version
+    answer: dict[str, Any] = item.answer or {}
+    view = ItemView(
+        item=item, number=item.position + 1, kind=version.kind, prompt_html=version.prompt_html
+    )
+    if version.kind == "matching":
+        pairs = {p.pk: p for p in version.pairs.all()}
+        picks = answer.get("pairs", {})
+        view.options = [Option(id=i, text=pairs[i].answer) for i in item.option_order if i in pairs]
+        view.rows = [
+            MatchRow(prompt_id=p.pk, prompt=p.prompt, picked=picks.get(str(p.pk)))
+            for p in version.pairs.all()
+        ]
+        return view
+    if version.kind == "short":
+        view.text = answer.get("text", "")
+        return view
+    choices = {c.pk: c for c in version.choices.all()}
+    shown = [i for i in item.option_order if i in choices]
+    if version.kind == "ordering":
+        # No rank until the learner gives one: a pre-filled order would be an answer they
+        # never gave (and could earn credit by chance).
+        order = answer.get("order") or []
+        rank = {choice_id: n for n, choice_id in enumerate(order, start=1)}
+        view.options = [Option(id=i, text=choices[i].text, rank=rank.get(i, 0)) for i in shown]
+        return view
+    chosen = set(answer.get("choices", [])) | ({answer["choice"]} if "choice" in answer else set())
+    view.options = [Option(id=i, text=choices[i].text, selected=i in chosen) for i in shown]
+    return view
+
+
+@dataclass
+class ReviewLine:
+    text: str
+    chosen: bool
+    correct: bool
+    feedback: str = ""
+
+
+@dataclass
+class ReviewItem:
+    view: ItemView
+    fraction: Decimal
+    score: Decimal
+    points: Decimal
+    explanation_html: str
+    confidence: int | None
+    lines: list[ReviewLine] = field(default_factory=list)
+    your_text: str = ""
+    accepted: list[str] = field(default_factory=list)
+    your_order: list[str] = field(default_factory=list)
+    correct_order: list[str] = field(default_factory=list)
+    matches: list[tuple[str, str, str, bool]] = field(default_factory=list)
+
+    @property
+    def right(self) -> bool:
+        return self.fraction >= 1
+
+    @property
+    def calibration(self) -> str:
+        """ "certain-wrong", "certain-right", "unsure-right", "unsure-wrong" or "" (no rating)."""
+        if self.confidence is None:
+            return ""
+        sure = self.confidence == AttemptItem.Confidence.CERTAIN
+        if sure:
+            return "certain-right" if self.right else "certain-wrong"
+        return "unsure-right" if self.right else "unsure-wrong"
+
+
+def review_item(item: AttemptItem) -> ReviewItem:
+    version = item.version
+    answer: dict[str, Any] = item.answer or {}
+    review = ReviewItem(
+        view=item_view(item),
+        fraction=item.fraction or Decimal("0"),
+        score=item.score or Decimal("0"),
+        points=version.points,
+        explanation_html=version.explanation_html,
+        confidence=item.confidence,
+    )
+    if version.kind in {"single", "truefalse", "multiple"}:
+        chosen = set(answer.get("choices", [])) | (
+            {answer["choice"]} if "choice" in answer else set()
+        )
+        review.lines = [
+            ReviewLine(c.text, c.pk in chosen, c.fraction > 0, c.feedback)
+            for c in version.choices.all()
+        ]
+    elif version.kind == "short":
+        review.your_text = answer.get("text", "")
+        review.accepted = [a.text for a in version.accepted.all() if a.fraction >= 1]
+    elif version.kind == "ordering":
+        texts = {c.pk: c.text for c in version.choices.all()}
+        review.your_order = [texts[i] for i in answer.get("order", []) if i in texts]
+        review.correct_order = [c.text for c in version.choices.all()]
+    elif version.kind == "matching":
+        answers = {p.pk: p.answer for p in version.pairs.all()}
+        picks = answer.get("pairs", {})
+        for pair in version.pairs.all():
+            picked = picks.get(str(pair.pk))
+            review.matches.append(
+                (
+                    pair.prompt,
+                    answers.get(picked, "") if picked else "",
+                    pair.answer,
+                    picked == pair.pk,
+                )
+            )
+    return review
+
+
+CALIBRATION_ORDER = {
+    "certain-wrong": 0,
+    "unsure-right": 1,
+    "unsure-wrong": 2,
+    "": 3,
+    "certain-right": 4,
+}

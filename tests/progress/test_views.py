@@ -167,7 +167,7 @@ def test_course_page_query_count_is_fixed(client, learner, django_assert_num_que
     client.force_login(learner)
     # session, user, nav, course, enrolment, modules, lessons, progress, path prerequisites,
     # then quizzes and practice conversations (none here, so their progress lookups are skipped)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         assert client.get(reverse("course_detail", args=[course.slug])).status_code == 200
 
 

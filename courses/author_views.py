@@ -146,7 +146,7 @@ def course_start_draft(request: AuthedRequest, pk: int) -> HttpResponse:
 def course_publish(request: AuthedRequest, pk: int) -> HttpResponse:
     course = permissions.get_authored_course(request.user, pk)
     try:
-        version = services.course_publish(course=course)
+        version = services.course_publish(course=course, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -161,7 +161,7 @@ def course_publish(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def course_unpublish(request: AuthedRequest, pk: int) -> HttpResponse:
     course = permissions.get_authored_course(request.user, pk)
-    services.course_unpublish(course=course)
+    services.course_unpublish(course=course, actor=request.user)
     messages.success(request, _("The course is hidden from learners. Their progress is kept."))
     return redirect("author_course", pk=course.pk)
 
@@ -171,7 +171,7 @@ def course_unpublish(request: AuthedRequest, pk: int) -> HttpResponse:
 def course_republish(request: AuthedRequest, pk: int) -> HttpResponse:
     course = permissions.get_authored_course(request.user, pk)
     try:
-        services.course_republish(course=course)
+        services.course_republish(course=course, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from learners.audit import audit_record
 from learners.models import User
 
 from . import events
@@ -261,7 +262,7 @@ def item_move(*, item: Module | Lesson, direction: str) -> bool:
     return True
 
 
-def course_publish(*, course: Course) -> CourseVersion:
+def course_publish(*, course: Course, actor: User | None) -> CourseVersion:
     """Freeze the draft and make it what learners see. Learners' progress is kept: it is
     recorded against lesson keys, which the draft shares with earlier versions.
 
@@ -284,30 +285,60 @@ def course_publish(*, course: Course) -> CourseVersion:
         draft.status = CourseVersion.Status.FROZEN
         draft.published_at = timezone.now()
         draft.save(update_fields=["status", "published_at"])
+        previous = course.published_version_id
         course.published_version = draft
         course.save(update_fields=["published_version", "updated_at"])
         events.announce_requirements_changed(course_id=course.pk)
+        _audit(actor, "course.publish", course, previous, draft)
     return draft
 
 
-def course_unpublish(*, course: Course) -> Course:
+def _audit(
+    actor: User | None,
+    action: str,
+    course: Course,
+    previous_version_id: int | None,
+    live: CourseVersion | None,
+) -> None:
+    """One activity log entry for a change of what learners see, as version numbers."""
+    numbers = dict(course.versions.values_list("pk", "number"))
+    audit_record(
+        actor=actor,
+        action=action,
+        target_type="course",
+        target_id=course.pk,
+        target_label=live.title if live else course.slug,
+        changes={
+            "live version": (
+                numbers.get(previous_version_id) if previous_version_id else None,
+                live.number if live else None,
+            )
+        },
+    )
+
+
+def course_unpublish(*, course: Course, actor: User | None) -> Course:
     """Hide the course from learners. Their progress stays and returns when it is republished."""
     with transaction.atomic():
+        previous = course.published_version_id
         course.published_version = None
         course.save(update_fields=["published_version", "updated_at"])
         events.announce_requirements_changed(course_id=course.pk)
+        _audit(actor, "course.unpublish", course, previous, None)
     return course
 
 
-def course_republish(*, course: Course) -> Course:
+def course_republish(*, course: Course, actor: User | None) -> Course:
     """Show the newest previously published version again. Raises ValidationError if none."""
     latest = course.versions.filter(status=CourseVersion.Status.FROZEN).order_by("-number").first()
     if latest is None:
         raise ValidationError(_("This course has never been published."))
     with transaction.atomic():
+        previous = course.published_version_id
         course.published_version = latest
         course.save(update_fields=["published_version", "updated_at"])
         events.announce_requirements_changed(course_id=course.pk)
+        _audit(actor, "course.publish", course, previous, latest)
     return course
 
 

@@ -312,7 +312,7 @@ def slot_move(request: AuthedRequest, pk: int) -> HttpResponse:
 def quiz_publish(request: AuthedRequest, pk: int) -> HttpResponse:
     quiz = permissions.get_authored_quiz(request.user, pk)
     try:
-        editing.quiz_publish(quiz=quiz)
+        editing.quiz_publish(quiz=quiz, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -330,7 +330,7 @@ def quiz_publish(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def quiz_unpublish(request: AuthedRequest, pk: int) -> HttpResponse:
     quiz = permissions.get_authored_quiz(request.user, pk)
-    editing.quiz_unpublish(quiz=quiz)
+    editing.quiz_unpublish(quiz=quiz, actor=request.user)
     messages.success(request, _("The quiz is hidden from learners. Their results are kept."))
     return redirect("author_quiz", pk=quiz.pk)
 

@@ -204,7 +204,7 @@ def scenario_check(request: AuthedRequest, pk: int) -> HttpResponse:
 def scenario_publish(request: AuthedRequest, pk: int) -> HttpResponse:
     scenario = permissions.get_authored_scenario(request.user, pk)
     try:
-        editing.scenario_publish(scenario=scenario)
+        editing.scenario_publish(scenario=scenario, actor=request.user)
     except ValidationError:
         messages.error(request, _("Not published: fix the problems listed below first."))
         return _editor(request, scenario, checked=True, status=400)
@@ -216,7 +216,7 @@ def scenario_publish(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def scenario_unpublish(request: AuthedRequest, pk: int) -> HttpResponse:
     scenario = permissions.get_authored_scenario(request.user, pk)
-    editing.scenario_unpublish(scenario=scenario)
+    editing.scenario_unpublish(scenario=scenario, actor=request.user)
     messages.success(request, _("Hidden from learners. Their runs are kept."))
     return redirect("author_scenario", pk=scenario.pk)
 

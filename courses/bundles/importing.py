@@ -307,7 +307,7 @@ def import_data(data: BundleData, *, user: User | None, saved: list[FieldFile]) 
     try:
         draft = services.course_draft(course=course, user=user)
         _fill_draft(draft, wanted)
-        services.course_publish(course=course)
+        services.course_publish(course=course, actor=user)
     except ValidationError as exc:
         raise BundleError(
             [Problem("course.yaml", None, message) for message in exc.messages]

@@ -30,6 +30,6 @@ def build_course(
                 minutes=4,
             )
     if publish:
-        services.course_publish(course=course)
+        services.course_publish(course=course, actor=None)
     course.refresh_from_db()
     return course

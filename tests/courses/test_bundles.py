@@ -512,7 +512,7 @@ def test_export_then_import_into_an_empty_database_reproduces_the_course(tmp_pat
     draft = services.course_draft(course=course, user=admin)
     module = draft.modules.get(key=MODULE_KEYS[1])
     services.lesson_create(module=module, title="Added online", body_markdown="Hello", minutes=3)
-    services.course_publish(course=course)
+    services.course_publish(course=course, actor=None)
     before = snapshot(course)
 
     folder = export_course(course, tmp_path / "out")
@@ -537,7 +537,7 @@ def test_export_of_a_course_written_in_the_browser_gives_images_their_descriptio
     services.lesson_create(
         module=module, title="Only lesson", body_markdown=f"Look:\r\n\r\n![]({image.image.url})"
     )
-    services.course_publish(course=course)
+    services.course_publish(course=course, actor=None)
 
     folder = export_course(course, tmp_path)
 

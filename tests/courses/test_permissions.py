@@ -15,7 +15,7 @@ def test_starting_a_course_follows_open_to_everyone(learner, admin):
     assert permissions.can_start_course(learner, open_course)
     assert not permissions.can_start_course(learner, assigned_only)
     assert permissions.can_start_course(admin, assigned_only)
-    services.course_unpublish(course=open_course)
+    services.course_unpublish(course=open_course, actor=None)
     assert not permissions.can_start_course(learner, open_course)
     assert not permissions.can_start_course(admin, open_course)
 
@@ -27,7 +27,7 @@ def test_taking_part_needs_a_live_course_and_a_place_on_it(learner, other_learne
     enrolment_create(user=learner, course=course)
     assert permissions.can_take_part(learner, course)
     assert not permissions.can_take_part(other_learner, course)
-    services.course_unpublish(course=course)
+    services.course_unpublish(course=course, actor=None)
     assert not permissions.can_take_part(learner, course)
 
 

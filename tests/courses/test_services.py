@@ -34,7 +34,7 @@ def test_duplicate_slug_is_refused():
 
 def test_publish_freezes_the_draft_and_makes_it_live():
     course = build_course(publish=False)
-    version = services.course_publish(course=course)
+    version = services.course_publish(course=course, actor=None)
     course.refresh_from_db()
     assert course.published_version == version
     assert version.status == "frozen" and version.published_at is not None
@@ -47,13 +47,13 @@ def test_publish_freezes_the_draft_and_makes_it_live():
 def test_publish_refuses_empty_course_and_empty_modules():
     course = services.course_create(title="Empty", slug="empty", created_by=None)
     with pytest.raises(ValidationError, match="at least one lesson"):
-        services.course_publish(course=course)
+        services.course_publish(course=course, actor=None)
     draft = course.versions.get()
     module = services.module_create(version=draft, title="Has one")
     services.lesson_create(module=module, title="Only lesson")
     services.module_create(version=draft, title="Nothing here")
     with pytest.raises(ValidationError, match="Nothing here"):
-        services.course_publish(course=course)
+        services.course_publish(course=course, actor=None)
     course.refresh_from_db()
     assert course.published_version is None
 
@@ -86,7 +86,7 @@ def test_progress_survives_a_republish(learner):
     services.lesson_update(
         lesson=draft.lessons.get(key=first), title="Renamed", body_markdown="x", minutes=3
     )
-    services.course_publish(course=course)
+    services.course_publish(course=course, actor=None)
     enrolment = progress.enrolment_refresh(enrolment=Enrolment.objects.get(pk=enrolment.pk))
     assert enrolment.completed_lessons == 1
     assert enrolment.completed_at is None
@@ -100,7 +100,9 @@ def test_removing_the_last_unfinished_lesson_completes_people_on_republish(learn
     progress.lesson_complete(enrolment=enrolment, lesson_key=first)
     draft = services.course_draft(course=course, user=None)
     services.lesson_delete(lesson=draft.lessons.get(key=second))
-    services.course_publish(course=course)  # queues refresh_course_progress (eager here)
+    services.course_publish(
+        course=course, actor=None
+    )  # queues refresh_course_progress (eager here)
     enrolment.refresh_from_db()
     assert enrolment.completed_at is not None
     assert Certificate.objects.filter(enrolment=enrolment).exists()
@@ -152,9 +154,9 @@ def test_lesson_html_is_rendered_and_sanitised_at_save():
 def test_unpublish_hides_and_republish_restores_the_same_version(learner):
     course = build_course()
     live = course.published_version
-    services.course_unpublish(course=course)
+    services.course_unpublish(course=course, actor=None)
     assert list(Course.objects.published()) == []
-    services.course_republish(course=course)
+    services.course_republish(course=course, actor=None)
     course.refresh_from_db()
     assert course.published_version == live
 

@@ -174,7 +174,7 @@ def test_my_courses_lists_the_course_in_progress_first(
         )
         module = services.module_create(version=course.versions.get(), title="Module")
         services.lesson_create(module=module, title=f"{title}, lesson 1")
-        services.course_publish(course=course)
+        services.course_publish(course=course, actor=None)
         course.refresh_from_db()
         enrolments.append(enrolment_create(user=learner, course=course))
     beta = enrolments[1]

@@ -212,7 +212,7 @@ def xss_course(demo: None, settings: Settings, tmp_path: Any) -> XssCourse:
     assert (lessons[0].title, lessons[0].video_url) == (LESSON_TITLES[0], "")
     assert Lesson.objects.filter(version=draft).count() == 3
 
-    services.course_publish(course=course)
+    services.course_publish(course=course, actor=None)
     path = services.path_create(
         slug=PATH_SLUG, title=PATH_TITLE, summary=PATH_SUMMARY, courses=[course], self_enrol=True
     )

@@ -47,7 +47,7 @@ def course(admin):
     module = course_services.module_create(version=draft, title="Listening first")
     course_services.lesson_create(module=module, title="Let them finish")
     course_services.lesson_create(module=module, title="Name the feeling")
-    course_services.course_publish(course=course)
+    course_services.course_publish(course=course, actor=None)
     course.refresh_from_db()
     return course
 
@@ -306,7 +306,7 @@ def test_verify_shows_nothing_beyond_the_certificate(client, learner, certificat
     )
     module = course_services.module_create(version=other_course.versions.get(), title="Warmth")
     course_services.lesson_create(module=module, title="Remember names")
-    course_services.course_publish(course=other_course)
+    course_services.course_publish(course=other_course, actor=None)
     other_course.refresh_from_db()
     complete(learner, other_course)
 

@@ -85,13 +85,13 @@ def test_publishing_a_required_quiz_is_announced_after_commit_once_per_transacti
         first = build_quiz(course, questions=[single()], is_published=False)
         second = build_quiz(course, questions=[single("Another")], is_published=False)
         with transaction.atomic():
-            quiz_services.quiz_publish(quiz=first)
-            quiz_services.quiz_publish(quiz=second)
+            quiz_services.quiz_publish(quiz=first, actor=None)
+            quiz_services.quiz_publish(quiz=second, actor=None)
             assert heard == []  # nothing leaves before the commit
         assert heard == [[course.pk]]
 
         with pytest.raises(RuntimeError), transaction.atomic():
-            quiz_services.quiz_unpublish(quiz=first)
+            quiz_services.quiz_unpublish(quiz=first, actor=None)
             raise RuntimeError("rolled back")
         assert heard == [[course.pk]]  # a rolled-back change announces nothing
     finally:

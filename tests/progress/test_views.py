@@ -45,10 +45,10 @@ def test_unpublished_course_disappears_but_progress_returns(client, learner):
     course = build_course()
     enrolment = enrolment_create(user=learner, course=course)
     progress.lesson_complete(enrolment=enrolment, lesson_key=keys(course)[0])
-    services.course_unpublish(course=course)
+    services.course_unpublish(course=course, actor=None)
     client.force_login(learner)
     assert client.get(reverse("course_detail", args=[course.slug])).status_code == 404
-    services.course_republish(course=course)
+    services.course_republish(course=course, actor=None)
     html = client.get(reverse("course_detail", args=[course.slug])).content.decode()
     assert "25% done" in html
 

@@ -20,6 +20,8 @@ from assessments.models import Question, QuestionBank, Quiz, QuizSlot
 from courses.events import announce_requirements_changed
 from courses.models import Course, Module
 from courses.ordering import move_among
+from learners.audit import audit_record
+from learners.models import User
 
 
 @dataclass
@@ -200,7 +202,7 @@ def slot_move(*, slot: QuizSlot, direction: str) -> bool:
     return True
 
 
-def quiz_publish(*, quiz: Quiz) -> Quiz:
+def quiz_publish(*, quiz: Quiz, actor: User | None) -> Quiz:
     """Let learners take the quiz (when its course is live). Raises ValidationError on `slots`
     when it has no questions."""
     with transaction.atomic():
@@ -209,17 +211,32 @@ def quiz_publish(*, quiz: Quiz) -> Quiz:
             raise ValidationError(
                 {"slots": _("Add at least one question before publishing the quiz.")}
             )
+        was_published = locked.is_published
         locked.is_published = True
         locked.save(update_fields=["is_published"])
         announce_requirements_changed(course_id=quiz.course_id)
+        _audit(actor, "quiz.publish", locked, was_published)
     quiz.is_published = True
     return quiz
 
 
-def quiz_unpublish(*, quiz: Quiz) -> Quiz:
+def quiz_unpublish(*, quiz: Quiz, actor: User | None) -> Quiz:
     """Hide the quiz from learners; attempts and results are kept."""
     with transaction.atomic():
+        locked = _locked(quiz)
         Quiz.objects.filter(pk=quiz.pk).update(is_published=False)
         announce_requirements_changed(course_id=quiz.course_id)
+        _audit(actor, "quiz.unpublish", locked, locked.is_published)
     quiz.is_published = False
     return quiz
+
+
+def _audit(actor: User | None, action: str, quiz: Quiz, was_published: bool) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        target_type="quiz",
+        target_id=quiz.pk,
+        target_label=quiz.title,
+        changes={"published": (was_published, action == "quiz.publish")},
+    )

@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from assessments.models import Scenario, ScenarioNode, ScenarioReply
 from courses.events import announce_requirements_changed
 from courses.models import Course
+from learners.audit import audit_record
+from learners.models import User
 
 from ..specs import Mood, Outcome, scores_clean
 from ..validation import scenario_problems
@@ -89,25 +91,40 @@ def scenario_update(
 
 
 @transaction.atomic
-def scenario_publish(*, scenario: Scenario) -> Scenario:
+def scenario_publish(*, scenario: Scenario, actor: User | None) -> Scenario:
     """Make the scenario playable by learners (of a live course). Raises ValidationError with
     every validation problem when it has any; then nothing changes."""
     problems = scenario_problems(scenario)
     if problems:
         raise ValidationError(problems)
+    was_published = scenario.is_published
     scenario.is_published = True
     scenario.save(update_fields=["is_published"])
     announce_requirements_changed(course_id=scenario.course_id)
+    _audit(actor, "scenario.publish", scenario, was_published)
     return scenario
 
 
 @transaction.atomic
-def scenario_unpublish(*, scenario: Scenario) -> Scenario:
+def scenario_unpublish(*, scenario: Scenario, actor: User | None) -> Scenario:
     """Hide the scenario from learners; their runs are kept."""
+    was_published = scenario.is_published
     scenario.is_published = False
     scenario.save(update_fields=["is_published"])
     announce_requirements_changed(course_id=scenario.course_id)
+    _audit(actor, "scenario.unpublish", scenario, was_published)
     return scenario
+
+
+def _audit(actor: User | None, action: str, scenario: Scenario, was_published: bool) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        target_type="scenario",
+        target_id=scenario.pk,
+        target_label=scenario.title,
+        changes={"published": (was_published, action == "scenario.publish")},
+    )
 
 
 def _keep_playable(scenario: Scenario) -> None:

@@ -265,7 +265,7 @@ def test_each_kind_of_problem_is_found(spec, expected):
 
 def test_problems_in_the_database_name_the_node():
     scenario = build_scenario()
-    editing.scenario_unpublish(scenario=scenario)
+    editing.scenario_unpublish(scenario=scenario, actor=None)
     calmer = ScenarioNode.objects.get(scenario=scenario, name="calmer")
     ScenarioNode.objects.create(scenario=scenario, name="orphan", line="Hello?")
     reply(scenario, "Our policy").delete()
@@ -496,14 +496,14 @@ def test_authoring_builds_a_publishable_scenario():
     assert scenario.start == opening  # the first line becomes the start
     happy = editing.node_create(scenario=scenario, name="happy", line="Great!", outcome="loyal")
     with pytest.raises(ValidationError, match="“opening” is a dead end"):
-        editing.scenario_publish(scenario=scenario)
+        editing.scenario_publish(scenario=scenario, actor=None)
     editing.reply_create(
         node=opening, text="Let me check.", next_node=happy, scores={"stays_calm": 1}
     )
     with pytest.raises(ValidationError, match="1 reply"):
-        editing.scenario_publish(scenario=scenario)
+        editing.scenario_publish(scenario=scenario, actor=None)
     editing.reply_create(node=opening, text="I'll track it now.", next_node=happy)
-    editing.scenario_publish(scenario=scenario)
+    editing.scenario_publish(scenario=scenario, actor=None)
     scenario.refresh_from_db()
     assert scenario.is_published
 
@@ -534,7 +534,7 @@ def test_a_published_scenario_refuses_changes_that_would_break_it():
 
 def test_a_line_others_lead_to_cannot_be_deleted():
     scenario = build_scenario()
-    editing.scenario_unpublish(scenario=scenario)
+    editing.scenario_unpublish(scenario=scenario, actor=None)
     calmer = ScenarioNode.objects.get(scenario=scenario, name="calmer")
     with pytest.raises(ValidationError, match="Replies in “opening” lead to “calmer”"):
         editing.node_delete(node=calmer)
@@ -546,7 +546,7 @@ def test_a_line_others_lead_to_cannot_be_deleted():
 
 def test_reply_scores_are_checked():
     scenario = build_scenario()
-    editing.scenario_unpublish(scenario=scenario)
+    editing.scenario_unpublish(scenario=scenario, actor=None)
     opening = scenario.start
     with pytest.raises(ValidationError):
         editing.reply_create(node=opening, text="Hi", next_node=None, scores={"stays_calm": 3})

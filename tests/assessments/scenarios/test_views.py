@@ -163,11 +163,11 @@ def test_draft_scenarios_and_unpublished_courses_are_404(client, request, person
     scenario = build_scenario()
     detail = reverse("scenario_detail", args=[scenario.slug])
     assert client.get(detail).status_code == 200
-    editing.scenario_unpublish(scenario=scenario)
+    editing.scenario_unpublish(scenario=scenario, actor=None)
     assert client.get(detail).status_code == 404
     assert client.post(reverse("scenario_start", args=[scenario.slug])).status_code == 404
-    editing.scenario_publish(scenario=scenario)
-    course_services.course_unpublish(course=scenario.course)
+    editing.scenario_publish(scenario=scenario, actor=None)
+    course_services.course_unpublish(course=scenario.course, actor=None)
     assert client.get(detail).status_code == 404
     assert not ScenarioRun.objects.exists()
 
@@ -306,7 +306,7 @@ def test_create_a_scenario_then_lines_and_replies_then_publish(client, admin):
 
 def test_form_errors_keep_what_was_typed(client, admin):
     scenario = build_scenario()
-    editing.scenario_unpublish(scenario=scenario)
+    editing.scenario_unpublish(scenario=scenario, actor=None)
     client.force_login(admin)
     typed = "A long customer line the author must not lose."
     response = client.post(
@@ -330,7 +330,7 @@ def test_form_errors_keep_what_was_typed(client, admin):
 
 def test_check_lists_problems_naming_the_line(client, admin):
     scenario = build_scenario()
-    editing.scenario_unpublish(scenario=scenario)
+    editing.scenario_unpublish(scenario=scenario, actor=None)
     ScenarioNode.objects.create(scenario=scenario, name="orphan", line="Hello?", position=9)
     client.force_login(admin)
     html = client.get(reverse("author_scenario_check", args=[scenario.pk])).content.decode()
@@ -402,14 +402,14 @@ def test_practice_needs_a_place_on_the_course_like_a_quiz(client, learner, admin
     enrolment_create(user=learner, course=scenario.course)
     assert can_play_scenario(learner, scenario) and can_take_quiz(learner, quiz)
     start(client, scenario)
-    course_services.course_unpublish(course=scenario.course)
+    course_services.course_unpublish(course=scenario.course, actor=None)
     assert can_play_scenario(learner, scenario) is False
     assert can_take_quiz(learner, quiz) is False
 
 
 def test_a_draft_conversation_is_reached_through_its_preview_only(client, admin):
     scenario = build_scenario()
-    editing.scenario_unpublish(scenario=scenario)
+    editing.scenario_unpublish(scenario=scenario, actor=None)
     client.force_login(admin)
     assert client.get(reverse("scenario_detail", args=[scenario.slug])).status_code == 404
     preview = client.get(reverse("author_scenario_preview", args=[scenario.pk]))

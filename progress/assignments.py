@@ -167,11 +167,7 @@ def assignment_create(
             target_type="path" if path is not None else "course",
             target_id=path.pk if path is not None else courses[0].pk,
             target_label=path.title if path is not None else _course_title(courses[0]),
-            changes={
-                "people": (None, len(user_ids)),
-                "new": (None, new),
-                "due": (None, _iso(due_at)),
-            },
+            changes={"people": (None, len(user_ids)), "due": (None, _iso(due_at))},
         )
     return AssignResult(people=len(user_ids), new=new, due_at=due_at)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
@@ -49,8 +50,6 @@ def user_create(
     `actor`; creating a learner records nothing (their invitation's acceptance does).
     Raises ValidationError when the email is already taken (case-insensitively).
     """
-    from allauth.account.models import EmailAddress
-
     email = User.objects.normalize_email(email).strip().lower()
     if User.objects.annotate(e=Lower("email")).filter(e=email).exists():
         raise ValidationError({"email": _("Someone already uses this email address.")})

@@ -13,6 +13,7 @@ from courses.models import Course, LearningPath
 from learners.models import Team, User
 
 from .assignments import MAX_DAYS, Due
+from .team import STATUS_LABELS, STATUS_ORDER
 
 
 class TeamChoiceField(forms.ModelChoiceField):
@@ -116,3 +117,38 @@ class DueChangeForm(Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Leave it empty for no due date."),
     )
+
+
+class TeamProgressFilter(Form):
+    """The team page's filters. Every field is optional; a value that isn't one of the choices
+    is an error shown next to its field."""
+
+    SORTS = [
+        ("name", _("Name")),
+        ("status", _("Most pressing first")),
+        ("activity", _("Least recently active first")),
+        ("progress", _("Least progress first")),
+    ]
+
+    team = TeamChoiceField(queryset=Team.objects.none(), label=_("Team"), required=False)
+    course = forms.ModelChoiceField(
+        queryset=Course.objects.none(), label=_("Course"), required=False
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    q = forms.CharField(label=_("Name or email"), required=False, max_length=100)
+    sort = forms.ChoiceField(label=_("Sort"), choices=SORTS, required=False)
+
+    def __init__(
+        self, *args: Any, teams: QuerySet[Team], courses: QuerySet[Course], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
+        self.fields["team"].empty_label = _("All my people")  # type: ignore[attr-defined]
+        self.fields["course"].queryset = courses  # type: ignore[attr-defined]
+        self.fields["course"].empty_label = _("All assigned courses")  # type: ignore[attr-defined]
+        self.fields["course"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda c: c.published_version.title if c.published_version else c.slug
+        )
+        self.fields["status"].choices = [("", _("Any"))] + [  # type: ignore[attr-defined]
+            (s, STATUS_LABELS[s]) for s in STATUS_ORDER
+        ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import assignment_views, certificates, views
+from . import assignment_views, certificates, team_views, views
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
@@ -19,6 +19,8 @@ urlpatterns = [
     path("certificates/<str:code>/", certificates.certificate_detail, name="certificate_detail"),
     path("certificates/<str:code>/pdf/", certificates.certificate_pdf, name="certificate_pdf"),
     path("verify/<str:code>/", certificates.certificate_verify, name="certificate_verify"),
+    path("team/", team_views.team_progress, name="team_progress"),
+    path("team/export.csv", team_views.team_progress_export, name="team_progress_export"),
     path("assign/", assignment_views.assign, name="assign"),
     path("assignments/", assignment_views.assignment_list, name="assignments"),
     path(

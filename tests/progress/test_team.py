@@ -1,0 +1,151 @@
+"""The manager's team page: the matrix, who needs attention, the export."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from assessments.models import AttemptItem
+from assessments.quizzes.services import attempts
+from courses.models import Enrolment
+from progress import services as progress_services
+from progress.assignments import Due, assignment_create
+from progress.team_views import safe_cell
+from tests.assessments.builders import build_quiz, single
+from tests.courses.builders import build_course
+from tests.factories import MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def course():
+    return build_course(slug="calm", title="Calm under fire", self_enrol=False)
+
+
+def wrong_but_certain(person, quiz) -> None:
+    attempt = attempts.attempt_start(quiz=quiz, user=person)
+    item = attempt.items.get()
+    wrong = next(c for c in item.version.choices.all() if c.fraction == 0)
+    attempts.answer_save(
+        attempt=attempt,
+        item=item,
+        answer={"choice": wrong.pk},
+        confidence=AttemptItem.Confidence.CERTAIN,
+    )
+    attempts.attempt_submit(attempt=attempt)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_manager_sees_each_persons_assignments_and_who_needs_them(
+    client, manager, learner, other_learner, outsider, course
+):
+    quiz = build_quiz(course, questions=[single()])
+    with time_machine.travel(NOW - dt.timedelta(days=20), tick=False):
+        assignment_create(actor=manager, people=[learner], course=course, due=Due(within_days=5))
+    assignment_create(actor=manager, people=[other_learner], course=course, due=Due(within_days=9))
+    enrolment = Enrolment.objects.get(user=other_learner)
+    first = course.published_version.lessons.first()
+    progress_services.lesson_complete(enrolment=enrolment, lesson_key=first.key)
+    wrong_but_certain(other_learner, quiz)
+
+    client.force_login(manager)
+    response = client.get(reverse("team_progress"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Olga" not in html  # another team's learner
+    rows = {row.person.email: cells for row, cells in response.context["rows"]}
+    assert set(rows) == {"leo@example.com", "lina@example.com"}
+    (leo,) = rows["leo@example.com"]
+    (lina,) = rows["lina@example.com"]
+    assert (leo.status, leo.percent) == ("overdue", 0)
+    assert (lina.status, lina.percent, lina.quiz_percent) == ("in_progress", 25, 0)
+    assert [row.person.email for row, _cell in response.context["overdue"]] == ["leo@example.com"]
+    assert [row.person.email for row in response.context["stuck"]] == ["leo@example.com"]
+    (misconception,) = response.context["misconceptions"]
+    assert misconception.people == 1 and misconception.title == "Calm first"
+    assert "Sure, but wrong" in html
+
+
+def test_filters_narrow_the_rows_and_bad_values_say_so(
+    client, manager, learner, other_learner, course
+):
+    assignment_create(actor=manager, people=[learner], course=course)
+    client.force_login(manager)
+    found = client.get(reverse("team_progress"), {"q": "lina"})
+    assert [row.person.email for row, _cells in found.context["rows"]] == ["lina@example.com"]
+    not_started = client.get(reverse("team_progress"), {"status": "not_started"})
+    assert [row.person.email for row, _c in not_started.context["rows"]] == ["leo@example.com"]
+    bad = client.get(reverse("team_progress"), {"status": "sleeping", "sort": "shoe size"})
+    assert bad.status_code == 400
+    assert set(bad.context["form"].errors) == {"status", "sort"}
+    assert "sleeping" not in [c[0] for c in bad.context["form"].fields["status"].choices]
+
+
+def test_another_teams_manager_cannot_pick_this_team(client, other_manager, downtown):
+    client.force_login(other_manager)
+    response = client.get(reverse("team_progress"), {"team": downtown.pk})
+    assert response.status_code == 400
+    assert "team" in response.context["form"].errors
+
+
+@pytest.mark.parametrize("persona", ["learner", "outsider"])
+def test_learners_get_404(client, request, persona):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(reverse("team_progress")).status_code == 404
+    assert client.get(reverse("team_progress_export")).status_code == 404
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_the_team_page_query_count_is_fixed(
+    client, manager, downtown, django_assert_num_queries, size
+):
+    courses = [build_course(slug=f"c{n}", title=f"Course {n}") for n in range(3)]
+    people = []
+    for _ in range(size):
+        person = UserFactory()
+        MembershipFactory(team=downtown, user=person)
+        people.append(person)
+    for course in courses:
+        assignment_create(actor=manager, people=people, course=course)
+    client.force_login(manager)
+    with django_assert_num_queries(13):
+        response = client.get(reverse("team_progress"))
+    assert len(response.context["rows"]) == size
+    assert len(response.context["courses"]) == 3
+
+
+def test_the_export_has_the_same_numbers_and_no_formulas(client, manager, downtown, course):
+    person = UserFactory(full_name='=HYPERLINK("http://evil.example")', email="eve@example.com")
+    MembershipFactory(team=downtown, user=person)
+    assignment_create(actor=manager, people=[person], course=course)
+    client.force_login(manager)
+    response = client.get(reverse("team_progress_export"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:5] == ["Person", "Email", "Teams", "Course", "Status"]
+    assert rows[1][0] == '\'=HYPERLINK("http://evil.example")'
+    assert rows[1][3:6] == ["Calm under fire", "Not started", "0"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+44", "'+44"),
+        ("-2", "'-2"),
+        ("@SUM", "'@SUM"),
+        ("Leo", "Leo"),
+        (None, ""),
+    ],
+)
+def test_safe_cell(value, expected):
+    assert safe_cell(value) == expected

@@ -108,3 +108,15 @@ def get_assignment_for(user: AnyUser, pk: int) -> Assignment:
     if assignment is None or not can_change_assignment(user, assignment):
         raise Http404
     return assignment
+
+
+def get_person_progress_for(user: AnyUser, pk: int) -> User:
+    """Person `pk`, if `user` may see their training in detail: managers for the people in
+    the teams they manage, admins for everyone. Http404 otherwise, and for yourself (your own
+    training is on your dashboard). One or two queries."""
+    if not user.is_authenticated or user.pk == pk:
+        raise Http404
+    person = assignable_people(user).filter(pk=pk).first()
+    if person is None:
+        raise Http404
+    return person

@@ -44,6 +44,17 @@ STATUS_LABELS = {
 STATUS_ORDER = ["overdue", "not_started", "in_progress", "done"]
 
 
+def outcome_label(code: str) -> str:
+    """The words for a practice conversation's ending ("Calmed and loyal"); "" for none, and
+    the code itself for one nobody has named."""
+    if not code:
+        return ""
+    try:
+        return str(ScenarioNode.Outcome(code).label)
+    except ValueError:
+        return code
+
+
 @dataclass
 class Cell:
     assignment: Assignment
@@ -62,12 +73,7 @@ class Cell:
 
     @property
     def outcome_label(self) -> str:
-        if not self.outcome:
-            return ""
-        try:
-            return str(ScenarioNode.Outcome(self.outcome).label)
-        except ValueError:
-            return self.outcome
+        return outcome_label(self.outcome)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from config.http import AuthedRequest
 from courses.models import Course
 from learners.models import User
 
-from . import permissions, team
+from . import permissions, person, team
 from .forms import TeamProgressFilter
 
 PEOPLE_PER_PAGE = 100
@@ -118,6 +118,17 @@ def team_progress(request: AuthedRequest) -> HttpResponse:
             "query": query.urlencode(),
         },
         status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+@require_safe
+def person_progress(request: AuthedRequest, pk: int) -> HttpResponse:
+    someone = permissions.get_person_progress_for(request.user, pk)
+    return render(
+        request,
+        "progress/person_progress.html",
+        {"p": person.person_progress(someone, now=timezone.now())},
     )
 
 

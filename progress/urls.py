@@ -20,6 +20,7 @@ urlpatterns = [
     path("certificates/<str:code>/pdf/", certificates.certificate_pdf, name="certificate_pdf"),
     path("verify/<str:code>/", certificates.certificate_verify, name="certificate_verify"),
     path("team/", team_views.team_progress, name="team_progress"),
+    path("team/people/<int:pk>/", team_views.person_progress, name="person_progress"),
     path("team/export.csv", team_views.team_progress_export, name="team_progress_export"),
     path("assign/", assignment_views.assign, name="assign"),
     path("assignments/", assignment_views.assignment_list, name="assignments"),

@@ -12,11 +12,13 @@ from django.urls import reverse
 
 from assessments.models import AttemptItem
 from assessments.quizzes.services import attempts
+from assessments.scenarios.services import play
 from courses.models import Enrolment
 from progress import services as progress_services
 from progress.assignments import Due, assignment_create
 from progress.team_views import safe_cell
 from tests.assessments.builders import build_quiz, single
+from tests.assessments.scenarios.test_scenarios import build_scenario
 from tests.courses.builders import build_course
 from tests.factories import MembershipFactory, UserFactory
 
@@ -149,3 +151,40 @@ def test_the_export_has_the_same_numbers_and_no_formulas(client, manager, downto
 )
 def test_safe_cell(value, expected):
     assert safe_cell(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("manager", 200),
+        ("admin", 200),
+        ("other_manager", 404),
+        ("other_learner", 404),
+        ("learner", 404),
+    ],
+)
+def test_who_may_open_a_persons_page(client, request, learner, persona, status):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(reverse("person_progress", args=[learner.pk])).status_code == status
+
+
+@pytest.mark.parametrize("attempts_made", [1, 4])
+def test_the_person_page_shows_everything_in_fixed_queries(
+    client, manager, learner, course, django_assert_num_queries, attempts_made
+):
+    quiz = build_quiz(course, questions=[single()], max_attempts=0)
+    assignment_create(actor=manager, people=[learner], course=course, due=Due(within_days=5))
+    for _ in range(attempts_made):
+        wrong_but_certain(learner, quiz)
+    enrolment = Enrolment.objects.get(user=learner)
+    first = course.published_version.lessons.first()
+    progress_services.lesson_complete(enrolment=enrolment, lesson_key=first.key)
+    scenario = build_scenario()
+    play.run_start(user=learner, scenario=scenario)
+    client.force_login(manager)
+    with django_assert_num_queries(18):
+        response = client.get(reverse("person_progress", args=[learner.pk]))
+    html = response.content.decode()
+    assert "Leo Learner" in html and "Calm under fire" in html
+    assert html.count("Quick check #") == attempts_made
+    assert "1 of 4 lessons" in html

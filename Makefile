@@ -34,6 +34,7 @@ run: $(VENV)/.run-deps
 	$(PY) manage.py load_curriculum
 	$(PY) manage.py load_quizzes
 	$(PY) manage.py load_scenarios
+	$(PY) manage.py seed_demo_activity
 	@echo
 	@echo "  Open http://127.0.0.1:8000 and sign in with one of the accounts above."
 	@echo "  Web server, Celery worker and beat are starting. Press Ctrl-C to stop them all."

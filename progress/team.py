@@ -24,6 +24,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Attempt, AttemptItem, ScenarioNode, ScenarioRun, SelfRating
@@ -127,6 +128,22 @@ class TeamProgress:
             if cell.status == "overdue"
         ]
         return sorted(found, key=lambda pair: pair[1].assignment.due_at or dt.datetime.max)
+
+    def completions_by_week(self, now: dt.datetime, weeks: int = 8) -> list[tuple[dt.date, int]]:
+        """How many assigned courses were finished in each of the last `weeks` weeks (weeks
+        start on Monday, oldest first, this week last). No query."""
+        this_monday = timezone.localdate(now) - dt.timedelta(days=timezone.localdate(now).weekday())
+        starts = [this_monday - dt.timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+        counts = dict.fromkeys(starts, 0)
+        for row in self.rows:
+            for cell in row.cells.values():
+                if cell.completed_at is None:
+                    continue
+                day = timezone.localdate(cell.completed_at)
+                monday = day - dt.timedelta(days=day.weekday())
+                if monday in counts:
+                    counts[monday] += 1
+        return list(counts.items())
 
     def stuck(self, now: dt.datetime) -> list[PersonRow]:
         """People with unfinished assigned training and nothing done for STUCK_AFTER (counting

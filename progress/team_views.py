@@ -103,6 +103,8 @@ def team_progress(request: AuthedRequest) -> HttpResponse:
     page = Paginator(rows, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    summaries = _summaries(progress.rows)
+    weeks = progress.completions_by_week(now)
     return render(
         request,
         "progress/team_progress.html",
@@ -114,7 +116,20 @@ def team_progress(request: AuthedRequest) -> HttpResponse:
             "overdue": progress.overdue()[:10],
             "stuck": progress.stuck(now)[:10],
             "misconceptions": progress.misconceptions,
-            "summaries": _summaries(progress.rows),
+            "summaries": summaries,
+            "weeks": weeks,
+            "chart_data": {
+                "completions": {
+                    "labels": [start.strftime("%-d %b") for start, _count in weeks],
+                    "values": [count for _start, count in weeks],
+                    "label": _("Courses finished"),
+                },
+                "overdue": {
+                    "labels": [s.name for s in summaries],
+                    "values": [s.overdue for s in summaries],
+                    "label": _("Overdue"),
+                },
+            },
             "query": query.urlencode(),
         },
         status=400 if form.is_bound and form.errors else 200,

@@ -73,6 +73,10 @@ def test_assign_then_watch_the_team_progress(
     leo = matrix.get_by_role("row").filter(has_text="Leo Learner")
     expect(leo).to_contain_text("In progress")
     expect(leo).to_contain_text("50%")
+    # Charts are drawn, and each has a table with the same numbers beside it.
+    expect(page.locator("#overdue-chart")).to_be_visible()
+    overdue = page.get_by_role("region", name="Overdue, by team")
+    expect(overdue.get_by_role("row").filter(has_text="Downtown Store")).to_contain_text("0")
     axe(page)
     fits_width(page)
     screenshot(page, "team")

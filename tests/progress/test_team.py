@@ -14,8 +14,10 @@ from assessments.models import AttemptItem
 from assessments.quizzes.services import attempts
 from assessments.scenarios.services import play
 from courses.models import Enrolment
+from learners.models import User
 from progress import services as progress_services
 from progress.assignments import Due, assignment_create
+from progress.team import team_progress
 from progress.team_views import safe_cell
 from tests.assessments.builders import build_quiz, single
 from tests.assessments.scenarios.test_scenarios import build_scenario
@@ -188,3 +190,16 @@ def test_the_person_page_shows_everything_in_fixed_queries(
     assert "Leo Learner" in html and "Calm under fire" in html
     assert html.count("Quick check #") == attempts_made
     assert "1 of 4 lessons" in html
+
+
+@time_machine.travel(NOW, tick=False)
+def test_completions_by_week_counts_finished_assigned_courses(manager, learner, course):
+    assignment_create(actor=manager, people=[learner], course=course)
+    enrolment = Enrolment.objects.get(user=learner)
+    with time_machine.travel(NOW - dt.timedelta(days=8), tick=False):
+        for lesson in course.published_version.lessons.all():
+            progress_services.lesson_complete(enrolment=enrolment, lesson_key=lesson.key)
+    weeks = team_progress(User.objects.filter(pk=learner.pk), now=NOW).completions_by_week(NOW)
+    assert len(weeks) == 8
+    assert weeks[-1] == (dt.date(2026, 11, 30), 0)  # this week (2 Dec is a Wednesday)
+    assert weeks[-2] == (dt.date(2026, 11, 23), 1)  # finished on 24 Nov

@@ -60,11 +60,18 @@ def can_take_part(user: AnyUser, course: Course) -> bool:
     enrolled in it. Admins are no exception (they enrol like anyone, and try drafts through the
     authoring previews). No query for visitors or a course that is not live; one otherwise.
     """
+    return enrolment_for(user, course) is not None
+
+
+def enrolment_for(user: AnyUser, course: Course) -> Enrolment | None:
+    """The person's enrolment in `course` when they may take part in it (`can_take_part`);
+    None otherwise. For pages that need the enrolment itself, so they ask the same rule and
+    spend the same one query."""
     if not user.is_authenticated or not user.is_active:
-        return False
+        return None
     if not course.is_live:
-        return False
-    return Enrolment.objects.filter(user=user, course=course).exists()
+        return None
+    return Enrolment.objects.filter(user=user, course=course).first()
 
 
 def get_live_course_for(user: AnyUser, slug: str) -> Course:

@@ -81,7 +81,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
 
 
 def _enrolment(request: AuthedRequest, course: Course) -> Enrolment | None:
-    return Enrolment.objects.filter(user=request.user, course=course).first()
+    return course_permissions.enrolment_for(request.user, course)
 
 
 @login_required

@@ -41,11 +41,14 @@ def can_take_quiz(user: AnyUser, quiz: Quiz) -> bool:
 
 
 def get_own_attempt(user: AnyUser, pk: int) -> Attempt:
-    """One of the user's own attempts (only they answer it); Http404 for anyone else's."""
+    """One of the user's own attempts that they may still work on: its quiz is one they may
+    take (`can_take_quiz`: published, course live, enrolled). Http404 for anyone else's, and
+    for one whose quiz or course was unpublished since (the review stays readable through
+    `get_attempt_for_review`). Two queries."""
     if not user.is_authenticated:
         raise Http404
     attempt = Attempt.objects.select_related("quiz__course").filter(pk=pk, user=user).first()
-    if attempt is None:
+    if attempt is None or not can_take_quiz(user, attempt.quiz):
         raise Http404
     return attempt
 

@@ -280,12 +280,12 @@ def test_quiz_pages_make_a_bounded_number_of_queries(
         QuizSlot.objects.create(quiz=quiz, position=9, bank=bank, draw_count=4)
     client.force_login(enrolled)
     attempt = start(client, quiz)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         assert client.get(reverse("attempt_take", args=[attempt.pk])).status_code == 200
     item = AttemptItem.objects.select_related("version").get(attempt=attempt, position=0)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         client.post(reverse("answer_save", args=[attempt.pk, 0]), form_for(item))
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         client.post(reverse("attempt_submit", args=[attempt.pk]))
     with django_assert_num_queries(9):
         assert client.get(reverse("attempt_review", args=[attempt.pk])).status_code == 200

@@ -527,7 +527,12 @@ TABLE: dict[str, Row | tuple[Row, ...]] = {
     # rule for attempts, where the learner's manager and admins read the review.
     "scenario_run": (
         Row(args=lambda w: [w.scenario.slug, w.run.pk], get=OWNER),
-        Row(variant="debrief", args=lambda w: [w.scenario.slug, w.finished_run.pk], get=OWNER),
+        # A finished run's debrief reads like a quiz review: the learner and their manager.
+        Row(
+            variant="debrief",
+            args=lambda w: [w.scenario.slug, w.finished_run.pk],
+            get=OWNER | MANAGER_OF,
+        ),
     ),
     "scenario_reply": Row(
         args=lambda w: [w.scenario.slug, w.run.pk],

@@ -1,7 +1,8 @@
 """Who may play and author practice conversations.
 
 Everyone signed in sees the published scenarios of live courses; playing one follows the course
-(`courses.permissions.can_take_part`), exactly as for quizzes. People see only their own runs.
+(`courses.permissions.can_take_part`), exactly as for quizzes. People play only their own runs;
+their managers and admins may read a finished run's debrief, as they read quiz reviews.
 Training admins author every scenario and try drafts in the author preview; the learner pages
 answer 404 for drafts to them too. Whatever someone may not see is reported as missing.
 """
@@ -13,7 +14,13 @@ from django.http import Http404
 
 from assessments.models import Scenario, ScenarioNode, ScenarioReply, ScenarioRun
 from courses.permissions import can_take_part, courses_visible_to
-from learners.permissions import AnyUser, can_author_content, require_author
+from learners.permissions import (
+    AnyUser,
+    can_author_content,
+    is_training_admin,
+    people_visible_to,
+    require_author,
+)
 
 
 def scenarios_visible_to(user: AnyUser) -> QuerySet[Scenario]:
@@ -47,17 +54,39 @@ def get_scenario_for(user: AnyUser, slug: str) -> Scenario:
 
 
 def runs_visible_to(user: AnyUser) -> QuerySet[ScenarioRun]:
-    """A person's own runs; none for visitors. (Managers' reports read runs elsewhere.)"""
+    """Own runs; a manager's people's runs; every run for admins; none for visitors. The same
+    rule as quiz attempts."""
     if not user.is_authenticated or not user.is_active:
         return ScenarioRun.objects.none()
-    return ScenarioRun.objects.filter(user=user)
+    if is_training_admin(user):
+        return ScenarioRun.objects.all()
+    return ScenarioRun.objects.filter(user__in=people_visible_to(user).values("pk"))
 
 
 def get_run_for(user: AnyUser, scenario: Scenario, pk: int) -> ScenarioRun:
-    """The user's own run `pk` of `scenario`; Http404 for anyone else's run or another
-    scenario's. One query."""
-    run = runs_visible_to(user).filter(scenario=scenario, pk=pk).first()
+    """The user's own run `pk` of `scenario`, to play on; Http404 for anyone else's run or
+    another scenario's. One query."""
+    if not user.is_authenticated:
+        raise Http404
+    run = ScenarioRun.objects.filter(user=user, scenario=scenario, pk=pk).first()
     if run is None:
+        raise Http404
+    run.scenario = scenario
+    return run
+
+
+def get_run_for_review(user: AnyUser, scenario: Scenario, pk: int) -> ScenarioRun:
+    """Run `pk` of `scenario` to look at: the user's own (going on or finished), or, for their
+    manager or an admin, a finished one (its debrief); Http404 otherwise. One query for the
+    learner's own run, three for someone else's."""
+    if not user.is_authenticated:
+        raise Http404
+    run = ScenarioRun.objects.filter(scenario=scenario, pk=pk).select_related("user").first()
+    if run is None:
+        raise Http404
+    if run.user_id != user.pk and (
+        run.finished_at is None or not runs_visible_to(user).filter(pk=run.pk).exists()
+    ):
         raise Http404
     run.scenario = scenario
     return run

@@ -53,7 +53,9 @@ def run_url(scenario: Scenario, run: ScenarioRun) -> str:
 @login_required
 def scenario_detail(request: AuthedRequest, slug: str) -> HttpResponse:
     scenario = permissions.get_scenario_for(request.user, slug)
-    runs = list(permissions.runs_visible_to(request.user).filter(scenario=scenario)[:11])
+    runs = list(
+        permissions.runs_visible_to(request.user).filter(scenario=scenario, user=request.user)[:11]
+    )
     # run_start never opens a second run, so an unfinished run is always the newest one.
     open_run = runs[0] if runs and runs[0].finished_at is None else None
     finished = [(run, outcome_label(run.outcome)) for run in runs if run.finished_at][:10]
@@ -86,7 +88,8 @@ def scenario_start(request: AuthedRequest, slug: str) -> HttpResponse:
 @login_required
 def scenario_run(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     scenario = permissions.get_scenario_for(request.user, slug)
-    run = permissions.get_run_for(request.user, scenario, pk)
+    # Only the learner reaches a run that is going on; their manager sees finished debriefs.
+    run = permissions.get_run_for_review(request.user, scenario, pk)
     graph = ScenarioGraph(scenario)
     if run.finished_at is not None:
         return _debrief(request, scenario, run, graph)
@@ -210,5 +213,13 @@ def _debrief(
     status: int = 200,
 ) -> HttpResponse:
     context = debrief_context(graph, run.path, run.totals, graph.node(run.current_id))
-    context.update({"run": run, "outcome": outcome_label(run.outcome), "error": error})
+    context.update(
+        {
+            "run": run,
+            "outcome": outcome_label(run.outcome),
+            "error": error,
+            # A manager reading someone's debrief: the same page, about them, without "Play".
+            "someone_else": run.user if run.user_id != request.user.pk else None,
+        }
+    )
     return render(request, "assessments/scenarios/debrief.html", context, status=status)

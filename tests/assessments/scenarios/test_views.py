@@ -414,3 +414,26 @@ def test_a_draft_conversation_is_reached_through_its_preview_only(client, admin)
     assert client.get(reverse("scenario_detail", args=[scenario.slug])).status_code == 404
     preview = client.get(reverse("author_scenario_preview", args=[scenario.pk]))
     assert preview.status_code == 200
+
+
+def test_a_manager_reads_a_finished_debrief_but_not_a_conversation_going_on(
+    client, learner, manager, other_manager
+):
+    scenario = build_scenario()
+    enrolment_create(user=learner, course=scenario.course)
+    client.force_login(learner)
+    run = start(client, scenario)
+    client.force_login(manager)
+    assert client.get(run_url(run)).status_code == 404  # still going on: the learner's alone
+    client.force_login(learner)
+    client.post(reply_url(run), {"reply": reply(scenario, "Please calm").pk, "step": 0})
+    run.refresh_from_db()
+    assert run.finished_at is not None
+    client.force_login(manager)
+    page = client.get(run_url(run))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Leo Learner's behaviours" in html and "Play again" not in html
+    assert client.post(reply_url(run), {"reply": 1, "step": 0}).status_code == 404
+    client.force_login(other_manager)
+    assert client.get(run_url(run)).status_code == 404

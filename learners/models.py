@@ -140,6 +140,12 @@ class Team(models.Model):
         """0 for a top-level team, 1 for a team inside it, and so on. No query."""
         return max(self.path.count("/") - 2, 0)
 
+    @property
+    def lineage_ids(self) -> list[int]:
+        """The ids of the teams this one sits in, outermost first, and its own last; read from
+        `path`, so no query. [] for a team not saved yet."""
+        return [int(part) for part in self.path.split("/") if part]
+
 
 class Membership(models.Model):
     """One person's place in one team, as a member or as a manager of it."""
@@ -257,6 +263,8 @@ AUDIT_ACTION_LABELS: dict[str, str | Promise] = {
     "assignment.create": _("Assigned training"),
     "assignment.due_change": _("Changed a due date"),
     "assignment.remove": _("Removed an assignment"),
+    "rule.create": _("Added a team rule"),
+    "rule.remove": _("Removed a team rule"),
 }
 
 AUDIT_TARGET_LABELS: dict[str, str | Promise] = {
@@ -268,6 +276,7 @@ AUDIT_TARGET_LABELS: dict[str, str | Promise] = {
     "scenario": _("practice conversation"),
     "assignment": _("assignment"),
     "path": _("learning path"),
+    "rule": _("team rule"),
 }
 
 

@@ -26,6 +26,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from .audit import Change, Changes, audit_record
+from .events import announce_member_joined
 from .models import Invitation, Membership, Team, User, _new_nonce
 
 _INVITATION_SALT = "learners.invitation"
@@ -109,13 +110,17 @@ def team_create(*, actor: User | None, name: str, parent: Team | None = None) ->
 def membership_add(
     *, actor: User | None, team: Team, user: User, role: str = Membership.Role.MEMBER
 ) -> Membership:
-    """Put `user` in `team` with `role` and record "membership.add".
+    """Put `user` in `team` with `role` and record "membership.add". A new member is announced
+    (`events.member_joined`) once the transaction commits.
 
-    Returns the existing row, and records nothing, if they already have that role there.
+    Returns the existing row, and records and announces nothing, if they already have that role
+    there.
     """
     membership, created = Membership.objects.get_or_create(team=team, user=user, role=role)
     if created:
         _audit_membership(actor, "membership.add", team=team, user=user, role=role, joined=True)
+        if role == Membership.Role.MEMBER:
+            announce_member_joined(user_id=user.pk, team_id=team.pk)
     return membership
 
 
@@ -340,7 +345,8 @@ def invitation_accept(
     *, invitation: Invitation, password: str | None, full_name: str = ""
 ) -> tuple[User, bool]:
     """Use the invitation: create the person (or find their account), add them to the team and
-    record "invitation.accept" with that person as the actor.
+    record "invitation.accept" with that person as the actor. Joining is announced
+    (`events.member_joined`) once the transaction commits, unless they were a member already.
 
     There is no `actor` argument: whoever holds the link acts as the person it was sent to,
     who may not have an account until this call creates it. The one entry covers joining the
@@ -379,7 +385,11 @@ def invitation_accept(
     else:
         # The invitation reached this inbox, which proves the address.
         EmailAddress.objects.filter(user=user, email__iexact=invitation.email).update(verified=True)
-    Membership.objects.get_or_create(team=invitation.team, user=user, role=Membership.Role.MEMBER)
+    _membership, joined = Membership.objects.get_or_create(
+        team=invitation.team, user=user, role=Membership.Role.MEMBER
+    )
+    if joined:
+        announce_member_joined(user_id=user.pk, team_id=invitation.team_id)
     Invitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
     _audit_invitation(user, "invitation.accept", invitation, {"status": ("pending", "accepted")})
     invitation.accepted_at, invitation.accepted_by = now, user

@@ -125,7 +125,7 @@ def assignment_list(request: AuthedRequest) -> HttpResponse:
         permissions.assignments_visible_to(request.user)
         .active()
         .filter(user__in=people.values("pk"))
-        .select_related("user", "course__published_version", "assigned_by", "path")
+        .select_related("user", "course__published_version", "assigned_by", "path", "rule__team")
         .annotate(
             completed_at=Subquery(enrolment.values("completed_at")[:1]),
             completed_lessons=Subquery(enrolment.values("completed_lessons")[:1]),

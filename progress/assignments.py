@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +23,7 @@ from learners.audit import audit_record
 from learners.models import User
 
 from . import permissions
-from .models import Assignment
+from .models import Assignment, AssignmentRule
 
 MAX_DAYS = 366
 
@@ -56,15 +57,19 @@ class Due:
 
 @dataclass(frozen=True)
 class AssignResult:
-    """What an assignment did: how many people it reached, how many of them are new to it,
-    and the due date they now have."""
+    """What an assignment did: how many people it reached, how many of them are new to it
+    (for a rule: how many it gave something they didn't have), and the due date they now
+    have."""
 
     people: int
     new: int
     due_at: dt.datetime | None
 
 
-def _courses_of(course: Course | None, path: LearningPath | None) -> list[Course]:
+def courses_to_assign(course: Course | None, path: LearningPath | None) -> list[Course]:
+    """`[course]`, or the live courses of `path` in order. Raises ValidationError on
+    `training` for neither or both, an unpublished course, or a path with nothing live to
+    take. No query for a course; one for a path."""
     if (course is None) == (path is None):
         raise ValidationError({"training": _("Choose one course or one learning path.")})
     if course is not None:
@@ -88,11 +93,12 @@ def _courses_of(course: Course | None, path: LearningPath | None) -> list[Course
 
 def assignment_create(
     *,
-    actor: User,
+    actor: User | None,
     people: Sequence[User],
     course: Course | None = None,
     path: LearningPath | None = None,
     due: Due = Due(),
+    rule: AssignmentRule | None = None,
 ) -> AssignResult:
     """Assign `course`, or every live course of `path`, to `people`, due as `due` says.
 
@@ -100,18 +106,26 @@ def assignment_create(
     due date becomes this one (the latest decision wins). Finished courses stay finished.
     Raises ValidationError keyed by field: `training` (none, both, or not live), `people`
     (nobody, or someone `actor` may not assign to), `due_on` / `due_days`. About ten
-    queries, whatever the number of people.
+    queries, whatever the number of people. Records "assignment.create".
+
+    With `rule` (progress.rules), the new assignments are linked to it and carry its creator as
+    `assigned_by`, and a rule only fills in what is missing: whoever already has the course
+    keeps their due date. Nothing is recorded; the caller records the rule's work. `actor` is
+    None only then, for system work (someone joined a team), which skips the check on `people`
+    because the rule's creator was checked when they made it.
     """
+    if actor is None and rule is None:
+        raise ValueError("assignment_create() needs an actor unless a rule is assigning.")
     now = timezone.now()
     errors = due.problems(timezone.localdate(now))
     try:
-        courses = _courses_of(course, path)
+        courses = courses_to_assign(course, path)
     except ValidationError as exc:
         errors.update({field: messages[0] for field, messages in exc.message_dict.items()})
     people = list({person.pk: person for person in people}.values())
     if not people:
         errors["people"] = _("Choose at least one person or a team.")
-    else:
+    elif actor is not None:
         allowed = set(
             permissions.assignable_people(actor)
             .filter(pk__in=[p.pk for p in people])
@@ -122,6 +136,7 @@ def assignment_create(
     if errors:
         raise ValidationError(errors)
     due_at = due.resolve(now)
+    actor_id = actor.pk if actor is not None else None
     user_ids = [person.pk for person in people]
     course_ids = [c.pk for c in courses]
     with transaction.atomic():
@@ -139,28 +154,38 @@ def assignment_create(
             ],
             ignore_conflicts=True,
         )
-        Enrolment.objects.filter(
+        unfinished = Enrolment.objects.filter(
             user_id__in=user_ids, course_id__in=course_ids, completed_at__isnull=True
-        ).update(due_at=due_at)
+        )
+        if rule is None:
+            unfinished.update(due_at=due_at)
         before = Assignment.objects.active().filter(user_id__in=user_ids, course_id__in=course_ids)
-        had = set(before.values_list("user_id", flat=True))
+        had = set(before.values_list("user_id", flat=True)) if rule is None else set()
         Assignment.objects.bulk_create(
             [
                 Assignment(
                     user_id=user_id,
                     course=c,
                     path=path,
-                    assigned_by=actor,
+                    assigned_by_id=rule.created_by_id if rule is not None else actor_id,
                     assigned_at=now,
                     due_at=due_at,
+                    rule=rule,
                 )
                 for user_id in user_ids
                 for c in courses
             ],
             ignore_conflicts=True,
         )
-        before.update(due_at=due_at)
+        if rule is not None:
+            # Only what this rule has just made takes its date; what people had stays as it was.
+            made = Assignment.objects.active().filter(rule=rule, assigned_at=now)
+            made_now = made.filter(user_id=OuterRef("user_id"), course_id=OuterRef("course_id"))
+            unfinished.filter(Exists(made_now)).update(due_at=due_at)
+            reached = set(made.filter(user_id__in=user_ids).values_list("user_id", flat=True))
+            return AssignResult(people=len(user_ids), new=len(reached), due_at=due_at)
         new = len(set(user_ids) - had)
+        before.update(due_at=due_at)
         audit_record(
             actor=actor,
             action="assignment.create",

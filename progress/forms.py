@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from config.forms import Form
@@ -27,7 +28,38 @@ class PersonChoiceField(forms.ModelMultipleChoiceField):
         return obj.display_name
 
 
-class AssignForm(Form):
+class TrainingForm(Form):
+    """A form that offers one course or learning path from those given, as `training`."""
+
+    training = forms.ChoiceField(label=_("Training"))
+
+    def __init__(
+        self, *args: Any, courses: list[Course], paths: list[LearningPath], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.courses = {f"course:{c.pk}": c for c in courses}
+        self.paths = {f"path:{p.pk}": p for p in paths}
+        choices: list[Any] = [("", _("Choose a course or learning path"))]
+        if paths:
+            choices.append((_("Learning paths"), [(k, p.title) for k, p in self.paths.items()]))
+        if courses:
+            choices.append(
+                (
+                    _("Courses"),
+                    [
+                        (k, c.published_version.title if c.published_version else c.slug)
+                        for k, c in self.courses.items()
+                    ],
+                )
+            )
+        self.fields["training"].choices = choices  # type: ignore[attr-defined]
+
+    def chosen_training(self) -> tuple[Course | None, LearningPath | None]:
+        key = self.cleaned_data["training"]
+        return self.courses.get(key), self.paths.get(key)
+
+
+class AssignForm(TrainingForm):
     """What to assign, to whom in a team, and by when."""
 
     DUE_CHOICES = [
@@ -36,7 +68,6 @@ class AssignForm(Form):
         ("days", _("Within a number of days")),
     ]
 
-    training = forms.ChoiceField(label=_("Training"))
     team = TeamChoiceField(queryset=Team.objects.none(), label=_("Team"))
     people = PersonChoiceField(
         queryset=User.objects.none(),
@@ -68,23 +99,7 @@ class AssignForm(Form):
         people: QuerySet[User],
         **kwargs: Any,
     ) -> None:
-        super().__init__(*args, **kwargs)
-        self.courses = {f"course:{c.pk}": c for c in courses}
-        self.paths = {f"path:{p.pk}": p for p in paths}
-        choices: list[Any] = [("", _("Choose a course or learning path"))]
-        if paths:
-            choices.append((_("Learning paths"), [(k, p.title) for k, p in self.paths.items()]))
-        if courses:
-            choices.append(
-                (
-                    _("Courses"),
-                    [
-                        (k, c.published_version.title if c.published_version else c.slug)
-                        for k, c in self.courses.items()
-                    ],
-                )
-            )
-        self.fields["training"].choices = choices  # type: ignore[attr-defined]
+        super().__init__(*args, courses=courses, paths=paths, **kwargs)
         self.fields["team"].queryset = teams  # type: ignore[attr-defined]
         self.fields["people"].queryset = people  # type: ignore[attr-defined]
 
@@ -97,10 +112,6 @@ class AssignForm(Form):
             self.add_error("due_days", _("Say how many days they have."))
         return data
 
-    def chosen_training(self) -> tuple[Course | None, LearningPath | None]:
-        key = self.cleaned_data["training"]
-        return self.courses.get(key), self.paths.get(key)
-
     def chosen_due(self) -> Due:
         due = self.cleaned_data["due"]
         if due == "date":
@@ -108,6 +119,47 @@ class AssignForm(Form):
         if due == "days":
             return Due(within_days=self.cleaned_data["due_days"])
         return Due()
+
+
+class RuleForm(TrainingForm):
+    """A team rule: which team, what training, and how long newcomers have to finish it."""
+
+    field_order = ["team", "training", "due_within_days"]
+
+    team = TeamChoiceField(
+        queryset=Team.objects.none(),
+        label=_("Team"),
+        empty_label=_("Choose a team"),
+        help_text=_("Teams inside it are included."),
+        error_messages={
+            "required": _("Choose a team."),
+            "invalid_choice": _("Choose one of the teams you manage."),
+        },
+    )
+    due_within_days = forms.IntegerField(
+        label=_("Days to finish (optional)"),
+        required=False,
+        min_value=1,
+        max_value=MAX_DAYS,
+        help_text=_("Counted from the day it reaches each person. Leave empty for no due date."),
+        error_messages={
+            "invalid": _("Type a number of days, such as 14."),
+            "min_value": format_lazy(_("Choose between 1 and {max} days."), max=MAX_DAYS),
+            "max_value": format_lazy(_("Choose between 1 and {max} days."), max=MAX_DAYS),
+        },
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        courses: list[Course],
+        paths: list[LearningPath],
+        teams: QuerySet[Team],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, courses=courses, paths=paths, **kwargs)
+        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
+        self.fields["training"].error_messages["required"] = _("Choose a course or learning path.")
 
 
 class DueChangeForm(Form):

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 
 from courses.models import Course, Enrolment, LearningPath
+from learners.models import Team
 
 
 class LessonProgress(models.Model):
@@ -105,6 +106,14 @@ class Assignment(models.Model):
         blank=True,
         related_name="+",
     )
+    # Set when a team's rule made this assignment (progress.rules); None when a person did.
+    rule = models.ForeignKey(
+        "AssignmentRule",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assignments",
+    )
 
     objects = AssignmentQuerySet.as_manager()
 
@@ -122,3 +131,103 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.course} for {self.user}"
+
+
+class AssignmentRuleQuerySet(models.QuerySet["AssignmentRule"]):
+    def active(self) -> AssignmentRuleQuerySet:
+        """Rules not removed. Lazy."""
+        return self.filter(removed_at__isnull=True)
+
+    def for_team_and_above(self, team: Team) -> AssignmentRuleQuerySet:
+        """Rules of `team` and of every team it sits in (a region's rules reach its stores).
+        Reads the team's path, so no query until evaluated; then one."""
+        return self.filter(team_id__in=team.lineage_ids)
+
+    def with_people_assigned(self) -> AssignmentRuleQuerySet:
+        """Annotates `people_assigned`: how many people hold an assignment this rule made and
+        nobody has taken back. Part of the same query."""
+        return self.annotate(
+            people_assigned=models.Count(
+                "assignments__user",
+                filter=models.Q(assignments__removed_at__isnull=True),
+                distinct=True,
+            )
+        )
+
+
+class AssignmentRule(models.Model):
+    """A course or learning path given automatically to everyone in a team and the teams
+    nested under it: to its members when the rule is made, and to each person who joins later.
+
+    `due_within_days` counts from the day the rule reaches the person (None: no due date).
+    Removing a rule keeps the row (who set it up, when, who took it away) and every assignment
+    it already made. `progress.rules` creates, applies and removes rules.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="assignment_rules")
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, null=True, blank=True, related_name="assignment_rules"
+    )
+    path = models.ForeignKey(
+        LearningPath,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="assignment_rules",
+    )
+    due_within_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = AssignmentRuleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(course__isnull=False, path__isnull=True)
+                    | models.Q(course__isnull=True, path__isnull=False)
+                ),
+                name="assignmentrule_course_or_path",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(due_within_days__isnull=True)
+                | models.Q(due_within_days__gte=1, due_within_days__lte=366),
+                name="assignmentrule_days_in_range",
+            ),
+            # A double click or a retry finds the rule that is already there.
+            models.UniqueConstraint(
+                fields=["team", "course"],
+                condition=models.Q(removed_at__isnull=True, course__isnull=False),
+                name="assignmentrule_one_active_per_course",
+            ),
+            models.UniqueConstraint(
+                fields=["team", "path"],
+                condition=models.Q(removed_at__isnull=True, path__isnull=False),
+                name="assignmentrule_one_active_per_path",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.path or self.course} for {self.team}"
+
+    @property
+    def training_title(self) -> str:
+        """The path's title, or the course's published title (its slug when unpublished).
+        No query when `path` or `course__published_version` is loaded."""
+        if self.path is not None:
+            return self.path.title
+        assert self.course is not None
+        version = self.course.published_version
+        return version.title if version else self.course.slug

@@ -1,4 +1,5 @@
-"""Who may see which certificates and assignments, and who may assign training to whom."""
+"""Who may see which certificates, assignments and team rules, and who may assign training to
+whom."""
 
 from __future__ import annotations
 
@@ -14,7 +15,13 @@ from learners.permissions import (
     teams_managed_by,
 )
 
-from .models import Assignment, AssignmentQuerySet, Certificate
+from .models import (
+    Assignment,
+    AssignmentQuerySet,
+    AssignmentRule,
+    AssignmentRuleQuerySet,
+    Certificate,
+)
 
 
 def certificates_visible_to(user: AnyUser) -> QuerySet[Certificate]:
@@ -120,3 +127,48 @@ def get_person_progress_for(user: AnyUser, pk: int) -> User:
     if person is None:
         raise Http404
     return person
+
+
+# --- Team rules -------------------------------------------------------------------------------
+
+
+def rules_visible_to(user: AnyUser) -> AssignmentRuleQuerySet:
+    """Rules of the teams `user` may assign training to as a whole (`assignable_teams`),
+    removed ones included: every rule for admins, a manager's teams' and their nested teams'
+    for managers, none for anyone else. For anyone but an admin, one query now (the teams they
+    manage) and one when evaluated."""
+    if is_training_admin(user):
+        return AssignmentRule.objects.all()
+    return AssignmentRule.objects.filter(team__in=assignable_teams(user).values("pk"))
+
+
+def can_add_rule(user: AnyUser, team: Team) -> bool:
+    """Whoever may assign training to the whole of `team` may give it a rule: admins for every
+    team, managers for the teams they manage and those nested under them. No query for admins;
+    two for managers."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if is_training_admin(user):
+        return True
+    return assignable_teams(user).filter(pk=team.pk).exists()
+
+
+def can_change_rule(user: AnyUser, rule: AssignmentRule) -> bool:
+    """Removing a rule follows its team, as adding one does. Queries as for can_add_rule, with
+    no more when the rule's team is loaded."""
+    return can_add_rule(user, rule.team)
+
+
+def get_rule_for(user: AnyUser, pk: int) -> AssignmentRule:
+    """Rule `pk`, with its team and training joined, if `user` may change it (removed rules
+    included, so removing twice is harmless); Http404 otherwise, the same as for one that
+    doesn't exist. Two queries for a manager, one for an admin."""
+    rule = (
+        rules_visible_to(user)
+        .select_related("team", "course__published_version", "path")
+        .filter(pk=pk)
+        .first()
+    )
+    if rule is None:
+        raise Http404
+    return rule

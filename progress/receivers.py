@@ -1,4 +1,4 @@
-"""Progress listens to what the content layers announce (courses/events.py)."""
+"""Progress listens to what the layers below announce (courses/events.py, learners/events.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Any
 from django.dispatch import receiver
 
 from courses.events import learner_progressed, requirements_changed
+from learners.events import member_joined
 
-from . import services
+from . import rules, services
 from .tasks import refresh_course_progress
 
 
@@ -23,3 +24,9 @@ def _refresh_courses(*, course_ids: list[int], **_kwargs: Any) -> None:
 def _refresh_enrolment(*, user_id: int, course_id: int, **_kwargs: Any) -> None:
     # In the request that caused it, so the next page already shows the course as finished.
     services.enrolment_refresh_for(user_id=user_id, course_id=course_id)
+
+
+@receiver(member_joined, dispatch_uid="progress.member_joined")
+def _apply_team_rules(*, user_id: int, team_id: int, **_kwargs: Any) -> None:
+    # In the request that caused it, so the newcomer's first page already lists their training.
+    rules.rules_apply_to_member(user_id=user_id, team_id=team_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import assignment_views, certificates, team_views, views
+from . import assignment_views, certificates, rule_views, team_views, views
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
@@ -24,6 +24,12 @@ urlpatterns = [
     path("team/export.csv", team_views.team_progress_export, name="team_progress_export"),
     path("assign/", assignment_views.assign, name="assign"),
     path("assignments/", assignment_views.assignment_list, name="assignments"),
+    path("assignments/rules/", rule_views.rule_list, name="assignment_rules"),
+    path(
+        "assignments/rules/<int:pk>/remove/",
+        rule_views.rule_remove,
+        name="assignment_rule_remove",
+    ),
     path(
         "assignments/<int:pk>/due/",
         assignment_views.assignment_due_change,

@@ -13,6 +13,8 @@ from playwright.sync_api import Locator, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from learners.models import Invitation, Membership, Team, User
+from progress.models import Assignment
+from tests.courses.builders import build_course
 
 pytestmark = pytest.mark.e2e
 
@@ -184,3 +186,47 @@ def test_manager_invites_a_new_hire_who_accepts_on_their_phone(
     expect(phone.get_by_role("button", name="Sign in")).to_be_visible()
     axe(phone)
     screenshot(phone, "used")
+
+
+def test_manager_gives_their_store_a_team_rule(
+    page: Page,
+    live_server: LiveServer,
+    demo: None,
+    sign_in: Callable[..., None],
+    axe: Axe,
+    screenshot: Callable[..., object],
+    fits_width: Callable[[Page], None],
+    select_by_text: Callable[[Locator, str], str],
+) -> None:
+    build_course(title="Calm under fire", self_enrol=False)
+    sign_in(page, MANAGER)
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Assignments", exact=True
+    ).click()
+    page.get_by_role("button", name="Team rules").click()
+    expect(page).to_have_url(f"{live_server.url}/assignments/rules/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Team rules")
+    select_by_text(page.get_by_label("Team"), "Downtown Store")
+    select_by_text(page.get_by_label("Training"), "Calm under fire")
+    page.get_by_label("Days to finish (optional)").fill("14")
+    page.get_by_role("button", name="Add rule").click()
+
+    expect(page.get_by_role("status")).to_have_text(
+        "Done. Everyone in Downtown Store has “Calm under fire” now, and so will anyone who joins."
+    )
+    row = page.locator("tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("Within 14 days of joining")
+    expect(row).to_contain_text("2 people")
+    assert set(Assignment.objects.values_list("user__email", flat=True)) == {
+        "learner@example.com",
+        "learner2@example.com",
+    }
+    axe(page)
+    fits_width(page)
+    screenshot(page)
+
+    row.get_by_role("button", name=re.compile("^Remove")).click()
+    expect(page.get_by_role("status")).to_contain_text("everyone who has it keeps it")
+    expect(page.locator("tbody tr")).to_have_count(0)
+    assert Assignment.objects.active().count() == 2

@@ -51,7 +51,8 @@ from learners import services as learner_services
 from learners.models import AuditEntry, Invitation, Membership, Team, User
 from progress import services as progress_services
 from progress.assignments import assignment_create
-from progress.models import Assignment, Certificate
+from progress.models import Assignment, AssignmentRule, Certificate
+from progress.rules import rule_create
 from tests.assessments.builders import build_quiz, single, truefalse
 from tests.assessments.scenarios.test_scenarios import build_scenario, reply
 from tests.courses.builders import build_course
@@ -116,6 +117,7 @@ class World:
     invitation: Invitation
     invitation_token: str
     assignment: Assignment
+    rule: AssignmentRule
     audit_entry: AuditEntry
 
     def __getitem__(self, persona: str) -> User:
@@ -214,6 +216,12 @@ def build_world() -> World:
         invitation=invitation,
         invitation_token=learner_services.invitation_token(invitation),
         assignment=assignment,
+        # Its own course, so the people it reaches gain nothing the other rows depend on.
+        rule=rule_create(
+            actor=manager,
+            team=downtown,
+            course=build_course(slug="rules-only", title="Rules only", modules=1, lessons=1),
+        ),
         audit_entry=AuditEntryFactory(actor=admin),
     )
 
@@ -592,6 +600,9 @@ TABLE: dict[str, Row | tuple[Row, ...]] = {
         args=lambda w: [w.assignment.pk], post=MANAGER_OF.succeeds_with(302)
     ),
     "assignment_remove": Row(args=lambda w: [w.assignment.pk], post=MANAGER_OF.succeeds_with(302)),
+    # progress: team rules. Whoever may assign to the rule's team removes it.
+    "assignment_rules": Row(get=ASSIGNER, post=ASSIGNER.succeeds_with(INVALID)),
+    "assignment_rule_remove": Row(args=lambda w: [w.rule.pk], post=MANAGER_OF.succeeds_with(302)),
     # progress: the team page, a person's page and the export
     "team_progress": Row(get=ASSIGNER),
     "team_progress_export": Row(get=ASSIGNER),

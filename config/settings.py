@@ -281,6 +281,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.tasks.close_overdue_attempts",
         "schedule": 60,
     },
+    "renew-recurring-assignments": {
+        "task": "progress.tasks.renew_recurring_assignments",
+        "schedule": 60 * 60,
+    },
     "clear-expired-sessions": {
         "task": "learners.tasks.clear_expired_sessions",
         "schedule": 60 * 60 * 24,

@@ -263,6 +263,7 @@ AUDIT_ACTION_LABELS: dict[str, str | Promise] = {
     "assignment.create": _("Assigned training"),
     "assignment.due_change": _("Changed a due date"),
     "assignment.remove": _("Removed an assignment"),
+    "assignment.renew": _("Opened the next round of a recurring course"),
     "rule.create": _("Added a team rule"),
     "rule.remove": _("Removed a team rule"),
 }

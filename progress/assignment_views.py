@@ -80,6 +80,7 @@ def assign(request: AuthedRequest) -> HttpResponse:
                 course=course,
                 path=path,
                 due=form.chosen_due(),
+                recur_months=form.cleaned_data["recur_months"],
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

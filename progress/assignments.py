@@ -23,7 +23,7 @@ from learners.audit import audit_record
 from learners.models import User
 
 from . import permissions
-from .models import Assignment, AssignmentRule
+from .models import MAX_RECUR_MONTHS, Assignment, AssignmentRule
 
 MAX_DAYS = 366
 
@@ -98,6 +98,7 @@ def assignment_create(
     course: Course | None = None,
     path: LearningPath | None = None,
     due: Due = Due(),
+    recur_months: int | None = None,
     rule: AssignmentRule | None = None,
 ) -> AssignResult:
     """Assign `course`, or every live course of `path`, to `people`, due as `due` says.
@@ -105,8 +106,12 @@ def assignment_create(
     People who already have it keep their assignment, who assigned it and their progress; their
     due date becomes this one (the latest decision wins). Finished courses stay finished.
     Raises ValidationError keyed by field: `training` (none, both, or not live), `people`
-    (nobody, or someone `actor` may not assign to), `due_on` / `due_days`. About ten
-    queries, whatever the number of people. Records "assignment.create".
+    (nobody, or someone `actor` may not assign to), `due_on` / `due_days`, `recur_months`
+    (outside 1 to MAX_RECUR_MONTHS). About ten queries, whatever the number of people. Records
+    "assignment.create".
+
+    `recur_months` makes the course come back N months after each completion
+    (`assignments_renew_due` re-opens it in time to finish before the last one lapses).
 
     With `rule` (progress.rules), the new assignments are linked to it and carry its creator as
     `assigned_by`, and a rule only fills in what is missing: whoever already has the course
@@ -118,6 +123,10 @@ def assignment_create(
         raise ValueError("assignment_create() needs an actor unless a rule is assigning.")
     now = timezone.now()
     errors = due.problems(timezone.localdate(now))
+    if recur_months is not None and not 1 <= recur_months <= MAX_RECUR_MONTHS:
+        errors["recur_months"] = _("Choose between 1 and %(max)d months.") % {
+            "max": MAX_RECUR_MONTHS
+        }
     try:
         courses = courses_to_assign(course, path)
     except ValidationError as exc:
@@ -170,6 +179,7 @@ def assignment_create(
                     assigned_by_id=rule.created_by_id if rule is not None else actor_id,
                     assigned_at=now,
                     due_at=due_at,
+                    recur_months=recur_months,
                     rule=rule,
                 )
                 for user_id in user_ids
@@ -185,14 +195,18 @@ def assignment_create(
             reached = set(made.filter(user_id__in=user_ids).values_list("user_id", flat=True))
             return AssignResult(people=len(user_ids), new=len(reached), due_at=due_at)
         new = len(set(user_ids) - had)
-        before.update(due_at=due_at)
+        before.update(due_at=due_at, recur_months=recur_months)
         audit_record(
             actor=actor,
             action="assignment.create",
             target_type="path" if path is not None else "course",
             target_id=path.pk if path is not None else courses[0].pk,
             target_label=path.title if path is not None else _course_title(courses[0]),
-            changes={"people": (None, len(user_ids)), "due": (None, _iso(due_at))},
+            changes={
+                "people": (None, len(user_ids)),
+                "due": (None, _iso(due_at)),
+                "repeats every (months)": (None, recur_months),
+            },
         )
     return AssignResult(people=len(user_ids), new=new, due_at=due_at)
 

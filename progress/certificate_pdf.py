@@ -95,7 +95,13 @@ def render_certificate_pdf(
         "name": certificate.learner_name,
         "completed": _("has completed the course"),
         "course": certificate.course_title,
-        "issued": _("Issued on %(date)s") % {"date": issued_on},
+        "issued": _("Issued on %(date)s") % {"date": issued_on}
+        if certificate.expires_at is None
+        else _("Issued on %(date)s, valid until %(until)s")
+        % {
+            "date": issued_on,
+            "until": formats.date_format(timezone.localdate(certificate.expires_at), "DATE_FORMAT"),
+        },
         "code": _("Verification code: %(code)s") % {"code": certificate.code},
         "verify": _("Check that it is genuine at %(url)s") % {"url": verify_url},
     }

@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -61,6 +62,7 @@ def certificate_detail(request: AuthedRequest, code: str) -> HttpResponse:
         "certificate": certificate,
         "is_owner": certificate.user_id == request.user.pk,
         "verify_url": verification_url(certificate.code),
+        "now": timezone.now(),
     }
     return render(request, "progress/certificate.html", context)
 
@@ -86,16 +88,16 @@ def certificate_pdf(request: AuthedRequest, code: str) -> HttpResponse:
 def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
     """Public: no sign-in. Answers 404 for a code that matches no certificate."""
     normalised = normalise_code(code)
-    # Only the three facts a certificate states reach the template, so nothing else about the
+    # Only the facts a certificate states reach the template, so nothing else about the
     # person (email, team, other courses) can leak through it.
     found = (
         Certificate.objects.filter(code=normalised)
-        .values("learner_name", "course_title", "issued_at")
+        .values("learner_name", "course_title", "issued_at", "expires_at")
         .first()
         if normalised
         else None
     )
-    context = {"certificate": found, "code": normalised}
+    context = {"certificate": found, "code": normalised, "now": timezone.now()}
     return render(
         request, "progress/certificate_verify.html", context, status=200 if found else 404
     )

@@ -14,6 +14,7 @@ from courses.models import Course, LearningPath
 from learners.models import Team, User
 
 from .assignments import MAX_DAYS, Due
+from .models import MAX_RECUR_MONTHS
 from .team import STATUS_LABELS, STATUS_ORDER
 
 
@@ -88,6 +89,17 @@ class AssignForm(TrainingForm):
         min_value=1,
         max_value=MAX_DAYS,
         help_text=_("Counted from today."),
+    )
+
+    recur_months = forms.IntegerField(
+        label=_("Repeat every (months)"),
+        required=False,
+        min_value=1,
+        max_value=MAX_RECUR_MONTHS,
+        help_text=_(
+            "Optional. For skills that fade: the course comes back this many months after they "
+            "finish, a month before it runs out."
+        ),
     )
 
     def __init__(

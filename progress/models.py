@@ -48,9 +48,8 @@ class Certificate(models.Model):
     """Proof that someone completed a course. Name and title are copied at issue time so the
     certificate reads the same after a rename."""
 
-    enrolment = models.OneToOneField(
-        Enrolment, on_delete=models.PROTECT, related_name="certificate"
-    )
+    # One per completion: a course that recurs is finished again each cycle.
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="certificates")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates"
     )
@@ -59,12 +58,22 @@ class Certificate(models.Model):
     learner_name = models.CharField(max_length=150)
     course_title = models.CharField(max_length=160)
     issued_at = models.DateTimeField(default=timezone.now)
+    # Set when the course was assigned to recur: the day the person is due to refresh it.
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-issued_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "issued_at"], name="certificate_one_per_completion"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code}: {self.learner_name}, {self.course_title}"
+
+
+MAX_RECUR_MONTHS = 60
 
 
 class AssignmentQuerySet(models.QuerySet["Assignment"]):
@@ -98,6 +107,8 @@ class Assignment(models.Model):
     )
     assigned_at = models.DateTimeField(default=timezone.now)
     due_at = models.DateTimeField(null=True, blank=True)
+    # "Every N months after completion": the course comes back before the last one lapses.
+    recur_months = models.PositiveSmallIntegerField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -125,6 +136,11 @@ class Assignment(models.Model):
                 fields=["user", "course"],
                 condition=models.Q(removed_at__isnull=True),
                 name="assignment_one_active_per_course",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(recur_months__isnull=True)
+                | models.Q(recur_months__gte=1, recur_months__lte=MAX_RECUR_MONTHS),
+                name="assignment_recur_months_range",
             ),
         ]
         indexes = [models.Index(fields=["course", "removed_at"], name="assignment_course_idx")]

@@ -18,7 +18,7 @@ from courses.models import Course, CourseVersion, Enrolment, Lesson, PathCourse
 from courses.selectors import Outline, outline_for
 from learners.models import User
 
-from .models import Assignment, LessonProgress
+from .models import Assignment, Certificate, LessonProgress
 
 
 def learner_outline(
@@ -106,7 +106,9 @@ def next_step_for(enrolments: list[Enrolment]) -> NextStep | None:
 
 def _checkpoint_step(enrolment: Enrolment) -> NextStep | None:
     """Every lesson is done but the course is not: point at what it still asks for."""
-    quizzes, scenarios = open_requirements(user_id=enrolment.user_id, course_id=enrolment.course_id)
+    quizzes, scenarios = open_requirements(
+        user_id=enrolment.user_id, course_id=enrolment.course_id, since=enrolment.enrolled_at
+    )
     if quizzes:
         url = reverse("quiz_detail", args=[quizzes[0].key])
         return NextStep(enrolment, None, False, quizzes[0].title, url)
@@ -155,3 +157,11 @@ def assignment_for(user: User, course: Course) -> Assignment | None:
         .select_related("assigned_by")
         .first()
     )
+
+
+def certificate_for(enrolment: Enrolment) -> Certificate | None:
+    """The certificate of the enrolment's current completion; None while it is unfinished (a
+    recurring course in a new round included). One query when finished, none otherwise."""
+    if enrolment.completed_at is None:
+        return None
+    return Certificate.objects.filter(enrolment=enrolment, issued_at=enrolment.completed_at).first()

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +19,8 @@ from assessments.completion import open_requirements
 from courses.models import Course, Enrolment, Lesson
 from learners.models import User
 
-from .models import Certificate, LessonProgress
+from .models import Assignment, Certificate, LessonProgress
+from .recurrence import add_months
 
 # A page reports time in small pings; one ping never counts for more than this, so a tab left
 # open overnight does not claim hours of study.
@@ -81,7 +82,9 @@ def enrolment_refresh(*, enrolment: Enrolment) -> Enrolment:
     course = Course.objects.select_related("published_version").get(pk=enrolment.course_id)
     if (
         enrolment.completed_at is not None
-        and not Certificate.objects.filter(enrolment=enrolment).exists()
+        and not Certificate.objects.filter(
+            enrolment=enrolment, issued_at=enrolment.completed_at
+        ).exists()
     ):
         certificate_issue(enrolment=enrolment, course=course)
     if course.published_version is None:
@@ -121,13 +124,17 @@ def enrolment_refresh_for(*, user_id: int, course_id: int) -> Enrolment | None:
 
 
 def _assessments_done(enrolment: Enrolment) -> bool:
-    quizzes, scenarios = open_requirements(user_id=enrolment.user_id, course_id=enrolment.course_id)
+    quizzes, scenarios = open_requirements(
+        user_id=enrolment.user_id, course_id=enrolment.course_id, since=enrolment.enrolled_at
+    )
     return not quizzes and not scenarios
 
 
 def certificate_issue(*, enrolment: Enrolment, course: Course | None = None) -> Certificate:
-    """The enrolment's certificate, issued now if it has none. Raises ValidationError for an
-    enrolment that is not complete."""
+    """The certificate for the enrolment's latest completion, issued now if it has none (a
+    course that recurs earns one each round). When the course was assigned to recur, it
+    expires when the next round is due. Raises ValidationError for an enrolment that is not
+    complete. Three to five queries."""
     if enrolment.completed_at is None:
         raise ValidationError(_("The course isn't finished yet."))
     course = course or Course.objects.select_related("published_version").get(
@@ -135,14 +142,21 @@ def certificate_issue(*, enrolment: Enrolment, course: Course | None = None) -> 
     )
     user = User.objects.get(pk=enrolment.user_id)
     title = course.published_version.title if course.published_version else course.slug
+    recurring = (
+        Assignment.objects.active()
+        .filter(user_id=enrolment.user_id, course_id=enrolment.course_id)
+        .values_list("recur_months", flat=True)
+        .first()
+    )
     certificate, _created = Certificate.objects.get_or_create(
         enrolment=enrolment,
+        issued_at=enrolment.completed_at,
         defaults={
             "user": user,
             "course": course,
             "learner_name": user.display_name,
             "course_title": title,
-            "issued_at": enrolment.completed_at,
+            "expires_at": add_months(enrolment.completed_at, recurring) if recurring else None,
         },
     )
     return certificate
@@ -154,7 +168,14 @@ def course_progress_refresh(*, course_id: int, batch_size: int = 500) -> int:
     queries per batch, plus enrolment_refresh's for each."""
     ids = list(
         Enrolment.objects.filter(course_id=course_id)
-        .filter(Q(completed_at__isnull=True) | Q(certificate__isnull=True))
+        .filter(
+            Q(completed_at__isnull=True)
+            | ~Exists(
+                Certificate.objects.filter(
+                    enrolment=OuterRef("pk"), issued_at=OuterRef("completed_at")
+                )
+            )
+        )
         .values_list("pk", flat=True)
     )
     for start in range(0, len(ids), batch_size):

@@ -124,9 +124,7 @@ def course_detail(request: AuthedRequest, slug: str) -> HttpResponse:
         "enrolment": enrolment,
         "next_lesson": next_lesson,
         "blocked_by": selectors.blocking_course(request.user, course) if enrolment else None,
-        "certificate": getattr(enrolment, "certificate", None)
-        if enrolment and enrolment.completed_at
-        else None,
+        "certificate": selectors.certificate_for(enrolment) if enrolment else None,
         "can_start": course_permissions.can_start_course(request.user, course),
         "assignment": selectors.assignment_for(request.user, course),
     }

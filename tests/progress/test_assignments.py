@@ -287,3 +287,23 @@ def test_assignment_list_query_count_is_fixed(
         response = client.get(reverse("assignments"))
     assert response.status_code == 200
     assert len(response.context["rows"]) == size
+
+
+def test_the_form_sets_a_recurrence_and_refuses_a_silly_one(
+    client, manager, downtown, learner, course
+):
+    client.force_login(manager)
+    form = {
+        "training": f"course:{course.pk}",
+        "team": downtown.pk,
+        "people": [learner.pk],
+        "due": "none",
+        "recur_months": "99",
+    }
+    bad = client.post(reverse("assign"), form)
+    assert bad.status_code == 400 and "recur_months" in bad.context["form"].errors
+    assert 'value="99"' in bad.content.decode()  # what was typed stays
+    form["recur_months"] = "12"
+    assert client.post(reverse("assign"), form).status_code == 302
+    assert Assignment.objects.get().recur_months == 12
+    assert "every 12 months" in client.get(reverse("assignments")).content.decode()

@@ -105,7 +105,7 @@ def test_walk_through_resume_and_finish_with_certificate(client, learner):
     assert finish.url == reverse("course_detail", args=[course.slug])
     enrolment = Enrolment.objects.get(user=learner, course=course)
     assert enrolment.completed_at is not None and enrolment.completed_lessons == 2
-    assert enrolment.certificate.course_title == "Calm under fire"
+    assert enrolment.certificates.get().course_title == "Calm under fire"
     # Completing again changes nothing.
     client.post(reverse("lesson_complete", args=[course.slug, second]))
     assert LessonProgress.objects.filter(enrolment=enrolment).count() == 2

@@ -62,9 +62,14 @@ def test_assign_then_watch_the_team_progress(
     learner = new_page("phone")
     sign_in(learner, "learner@example.com")
     expect(learner.get_by_text("from Maya Manager").first).to_be_visible()
+    axe(learner)
+    fits_width(learner)
     learner.get_by_role("link", name="Phone basics").click()
     expect(learner.get_by_text("Maya Manager gave you this course")).to_be_visible()
+    axe(learner)
+    fits_width(learner)
     learner.get_by_role("button", name="Start the first lesson").click()
+    axe(learner)
     learner.get_by_role("button", name="Done, next lesson").click()
 
     # The manager sees the change.

@@ -110,7 +110,7 @@ class Misconception:
 
     title: str
     prompt: str
-    explanation: str
+    explanation: str  # sanitised HTML, as stored; pages show it as text
     people: int
 
 
@@ -278,7 +278,7 @@ def misconceptions(people: QuerySet[User], *, limit: int = 5) -> list[Misconcept
             people=Count("attempt__user", distinct=True),
             title=F("version__question__current__title"),
             prompt=F("version__question__current__prompt_markdown"),
-            explanation=F("version__question__current__explanation_markdown"),
+            explanation=F("version__question__current__explanation_html"),
         )
         .filter(people__gte=1)
         .order_by("-people", "title")[:limit]

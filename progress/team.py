@@ -8,6 +8,7 @@ practice-conversation outcome and confidence before and after.
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,6 +26,7 @@ from django.db.models import (
     Subquery,
 )
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Attempt, AttemptItem, ScenarioNode, ScenarioRun, SelfRating
@@ -110,7 +112,7 @@ class Misconception:
 
     title: str
     prompt: str
-    explanation: str  # sanitised HTML, as stored; pages show it as text
+    explanation: str  # plain text
     people: int
 
 
@@ -287,7 +289,7 @@ def misconceptions(people: QuerySet[User], *, limit: int = 5) -> list[Misconcept
         Misconception(
             title=item["title"] or "",
             prompt=item["prompt"] or "",
-            explanation=item["explanation"] or "",
+            explanation=html.unescape(strip_tags(item["explanation"] or "")).strip(),
             people=item["people"],
         )
         for item in found

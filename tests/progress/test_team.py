@@ -76,6 +76,7 @@ def test_the_manager_sees_each_persons_assignments_and_who_needs_them(
     (misconception,) = response.context["misconceptions"]
     assert misconception.people == 1 and misconception.title == "Calm first"
     assert "Sure, but wrong" in html
+    assert "Go over: Calm yourself before you calm anyone else." in html
 
 
 def test_filters_narrow_the_rows_and_bad_values_say_so(

@@ -168,8 +168,15 @@ def assignment_due_change(request: AuthedRequest, pk: int) -> HttpResponse:
     assignment = permissions.get_assignment_for(request.user, pk)
     form = DueChangeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("That date doesn't look right. Use the date picker."))
-        return redirect_to_next(request, "assignments")
+        # The list again, with the reason on top and a 400, so nothing is silently dropped.
+        messages.error(
+            request,
+            _("That date for %(name)s doesn't look right. Pick one with the date picker.")
+            % {"name": assignment.user.display_name},
+        )
+        response = assignment_list(request)
+        response.status_code = 400
+        return response
     due_on = form.cleaned_data["due_on"]
     due_at = assignments.Due(on=due_on).resolve(timezone.now()) if due_on else None
     assignments.assignment_due_change(actor=request.user, assignment=assignment, due_at=due_at)

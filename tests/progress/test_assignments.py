@@ -266,7 +266,8 @@ def test_change_and_remove_need_to_manage_the_person(
     assert response.status_code == 302 and response.url == reverse("assignments")
     assert Assignment.objects.get().due_at.date() == dt.date(2027, 1, 1)
     bad = client.post(reverse("assignment_due_change", args=[assignment.pk]), {"due_on": "soon"})
-    assert bad.status_code == 302
+    assert bad.status_code == 400
+    assert "That date for Leo Learner doesn" in bad.content.decode()
     assert Assignment.objects.get().due_at.date() == dt.date(2027, 1, 1)
     assert client.post(reverse("assignment_remove", args=[assignment.pk])).status_code == 302
     assert Assignment.objects.active().count() == 0

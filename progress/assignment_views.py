@@ -6,12 +6,13 @@ Everyone else gets 404 for these pages, the same as for a page that doesn't exis
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,12 +23,12 @@ from django.views.decorators.http import require_POST
 
 from config.forms import add_service_errors
 from config.http import AuthedRequest, redirect_to_next
-from courses.models import Course, Enrolment, LearningPath
+from courses.models import Course, LearningPath
 from learners.models import Team
 
 from . import assignments, permissions
 from .forms import AssignForm, DueChangeForm
-from .models import Assignment
+from .team import status_of, with_enrolment_progress
 
 ASSIGNMENTS_PER_PAGE = 50
 
@@ -121,20 +122,12 @@ def assignment_list(request: AuthedRequest) -> HttpResponse:
         if team is not None
         else permissions.assignable_people(request.user)
     )
-    enrolment = Enrolment.objects.filter(user=OuterRef("user"), course=OuterRef("course"))
-    rows = (
+    rows = with_enrolment_progress(
         permissions.assignments_visible_to(request.user)
         .active()
         .filter(user__in=people.values("pk"))
         .select_related("user", "course__published_version", "assigned_by", "path", "rule__team")
-        .annotate(
-            completed_at=Subquery(enrolment.values("completed_at")[:1]),
-            completed_lessons=Subquery(enrolment.values("completed_lessons")[:1]),
-            last_activity_at=Subquery(enrolment.values("last_activity_at")[:1]),
-            total_lessons=Count("course__published_version__lessons", distinct=True),
-        )
-        .order_by(F("due_at").asc(nulls_last=True), "user__full_name", "user__email", "pk")
-    )
+    ).order_by(F("due_at").asc(nulls_last=True), "user__full_name", "user__email", "pk")
     page = Paginator(rows, ASSIGNMENTS_PER_PAGE).get_page(request.GET.get("page"))
     now = timezone.now()
     return render(
@@ -150,16 +143,14 @@ def assignment_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _status(row: Assignment, now: datetime) -> str:
-    """One of "done", "overdue", "in_progress", "not_started" for an assignment annotated by
-    assignment_list."""
-    if getattr(row, "completed_at", None):
-        return "done"
-    if row.due_at is not None and row.due_at < now:
-        return "overdue"
-    if getattr(row, "completed_lessons", 0) or getattr(row, "last_activity_at", None):
-        return "in_progress"
-    return "not_started"
+def _status(row: Any, now: datetime) -> str:
+    """The status of an assignment annotated by `team.with_enrolment_progress`."""
+    return status_of(
+        completed_at=row.completed_at,
+        due_at=row.due_at,
+        started=bool(row.completed_lessons or row.last_activity_at),
+        now=now,
+    )
 
 
 @login_required

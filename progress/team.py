@@ -161,9 +161,11 @@ class TeamProgress:
         return stuck
 
 
-def _status(
+def status_of(
     *, completed_at: dt.datetime | None, due_at: dt.datetime | None, started: bool, now: dt.datetime
 ) -> str:
+    """One of STATUS_ORDER for one assigned course: done, overdue, in progress or not started.
+    No query."""
     if completed_at is not None:
         return "done"
     if due_at is not None and due_at < now:
@@ -171,11 +173,22 @@ def _status(
     return "in_progress" if started else "not_started"
 
 
+def with_enrolment_progress(assignments: QuerySet[Assignment]) -> QuerySet[Assignment]:
+    """`assignments` annotated with their enrolment's `completed_at`, `completed_lessons` and
+    `last_activity_at`, and the live version's `total_lessons`. No query until evaluated."""
+    enrolment = Enrolment.objects.filter(user=OuterRef("user"), course=OuterRef("course"))
+    return assignments.annotate(
+        completed_at=Subquery(enrolment.values("completed_at")[:1]),
+        completed_lessons=Subquery(enrolment.values("completed_lessons")[:1]),
+        last_activity_at=Subquery(enrolment.values("last_activity_at")[:1]),
+        total_lessons=Count("course__published_version__lessons", distinct=True),
+    )
+
+
 def annotated_assignments(people: QuerySet[User]) -> QuerySet[Assignment]:
     """The active assignments of `people`, each with the numbers a cell shows: its enrolment's
-    progress, the latest quiz score and conversation outcome in the course, and the average
-    confidence before and after. One query when evaluated."""
-    enrolment = Enrolment.objects.filter(user=OuterRef("user"), course=OuterRef("course"))
+    progress (`with_enrolment_progress`), the latest quiz score and conversation outcome in the
+    course, and the average confidence before and after. One query when evaluated."""
     attempts = Attempt.objects.filter(
         user=OuterRef("user"), quiz__course=OuterRef("course"), submitted_at__isnull=False
     ).order_by("-submitted_at")
@@ -194,23 +207,19 @@ def annotated_assignments(people: QuerySet[User]) -> QuerySet[Assignment]:
         )
         return Subquery(ratings, output_field=FloatField())
 
-    return (
+    assignments = (
         Assignment.objects.active()
         .filter(user__in=people.values("pk"))
         .select_related("course__published_version")
-        .annotate(
-            completed_at=Subquery(enrolment.values("completed_at")[:1]),
-            completed_lessons=Subquery(enrolment.values("completed_lessons")[:1]),
-            last_activity_at=Subquery(enrolment.values("last_activity_at")[:1]),
-            total_lessons=Count("course__published_version__lessons", distinct=True),
-            quiz_percent=Subquery(
-                attempts.values("percent")[:1],
-                output_field=DecimalField(max_digits=5, decimal_places=2),
-            ),
-            outcome=Subquery(runs.values("outcome")[:1], output_field=CharField()),
-            confidence_before=confidence(SelfRating.Moment.BEFORE),
-            confidence_after=confidence(SelfRating.Moment.AFTER),
-        )
+    )
+    return with_enrolment_progress(assignments).annotate(
+        quiz_percent=Subquery(
+            attempts.values("percent")[:1],
+            output_field=DecimalField(max_digits=5, decimal_places=2),
+        ),
+        outcome=Subquery(runs.values("outcome")[:1], output_field=CharField()),
+        confidence_before=confidence(SelfRating.Moment.BEFORE),
+        confidence_after=confidence(SelfRating.Moment.AFTER),
     )
 
 
@@ -238,7 +247,7 @@ def team_progress(
         done = a.completed_lessons or 0
         cell = Cell(
             assignment=a,
-            status=_status(
+            status=status_of(
                 completed_at=a.completed_at,
                 due_at=a.due_at,
                 started=bool(done or a.last_activity_at),

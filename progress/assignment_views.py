@@ -64,7 +64,9 @@ def assign(request: AuthedRequest) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         initial={
             "team": team,
-            "people": [person.pk for person in people],
+            # From a person's page: just them ticked; otherwise the whole team.
+            "people": [p.pk for p in people if str(p.pk) == request.GET.get("person")]
+            or [person.pk for person in people],
             "training": request.GET.get("training", ""),
         },
         courses=courses,

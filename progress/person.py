@@ -53,6 +53,7 @@ class RatingLine:
 class PersonProgress:
     person: User
     teams: list[str]
+    first_team_id: int | None
     courses: list[CourseLines]
     attempts: list[Attempt]
     runs: list[RunLine]
@@ -98,6 +99,11 @@ def person_progress(person: User, *, now: dt.datetime) -> PersonProgress:
                 )
             )
         courses.append(lines)
+    memberships = list(
+        Membership.objects.filter(user=person, role=Membership.Role.MEMBER)
+        .order_by("team__path")
+        .values_list("team_id", "team__name")
+    )
     attempts = list(
         Attempt.objects.filter(user=person)
         .exclude(status=Attempt.Status.IN_PROGRESS)
@@ -116,11 +122,8 @@ def person_progress(person: User, *, now: dt.datetime) -> PersonProgress:
     ]
     return PersonProgress(
         person=person,
-        teams=list(
-            Membership.objects.filter(user=person, role=Membership.Role.MEMBER)
-            .order_by("team__path")
-            .values_list("team__name", flat=True)
-        ),
+        teams=[name for _pk, name in memberships],
+        first_team_id=memberships[0][0] if memberships else None,
         courses=courses,
         attempts=attempts,
         runs=runs,

@@ -204,3 +204,18 @@ def test_completions_by_week_counts_finished_assigned_courses(manager, learner, 
     assert len(weeks) == 8
     assert weeks[-1] == (dt.date(2026, 11, 30), 0)  # this week (2 Dec is a Wednesday)
     assert weeks[-2] == (dt.date(2026, 11, 23), 1)  # finished on 24 Nov
+
+
+def test_assigning_from_a_persons_page_ticks_just_them(
+    client, manager, downtown, learner, other_learner
+):
+    client.force_login(manager)
+    page = client.get(reverse("person_progress", args=[learner.pk])).content.decode()
+    link = f"/assign/?team={downtown.pk}&amp;person={learner.pk}"
+    assert link in page
+    form = client.get(reverse("assign"), {"team": downtown.pk, "person": learner.pk}).context[
+        "form"
+    ]
+    assert form.initial["people"] == [learner.pk]
+    everyone = client.get(reverse("assign"), {"team": downtown.pk}).context["form"]
+    assert set(everyone.initial["people"]) == {learner.pk, other_learner.pk}

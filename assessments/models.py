@@ -188,7 +188,6 @@ class Quiz(models.Model):
         _("time limit (minutes)"), null=True, blank=True
     )
     shuffle_questions = models.BooleanField(default=True)
-    shuffle_choices = models.BooleanField(default=True)
     required = models.BooleanField(_("needed to complete the course"), default=True)
     self_rating_prompt = models.CharField(
         _("confidence question"),

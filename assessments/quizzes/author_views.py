@@ -51,7 +51,6 @@ def _quiz_initial(quiz: Quiz) -> dict[str, Any]:
         "cooldown_minutes": quiz.cooldown_minutes,
         "time_limit_minutes": quiz.time_limit_minutes,
         "shuffle_questions": quiz.shuffle_questions,
-        "shuffle_choices": quiz.shuffle_choices,
         "required": quiz.required,
         "self_rating_prompt": quiz.self_rating_prompt,
     }
@@ -69,7 +68,6 @@ def _quiz_settings(form: QuizForm) -> editing.QuizSettings:
         cooldown_minutes=data["cooldown_minutes"],
         time_limit_minutes=data["time_limit_minutes"],
         shuffle_questions=data["shuffle_questions"],
-        shuffle_choices=data["shuffle_choices"],
         required=data["required"],
         self_rating_prompt=data["self_rating_prompt"],
     )

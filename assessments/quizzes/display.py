@@ -2,6 +2,12 @@
 
 The taking view (`ItemView`) carries option texts and the learner's own answer only: no
 fractions, no correctness, no feedback. Those appear only in `ReviewItem`, after submission.
+
+On the taking page an option is named by a *token*: its place (1, 2, ...) in the order this
+attempt shows it in (`AttemptItem.option_order`, shuffled when the attempt started), never by a
+database id, whose order follows how the author wrote the question. A matching question's
+prompts are named by their place in the question. `choice_for_token` turns a token back into
+an id for grading, which stays on the server.
 """
 
 from __future__ import annotations
@@ -48,13 +54,20 @@ def item_view(item: AttemptItem) -> ItemView:
     view = ItemView(
         item=item, number=item.position + 1, kind=version.kind, prompt_html=version.prompt_html
     )
+    token = {option_id: n for n, option_id in enumerate(item.option_order, start=1)}
     if version.kind == "matching":
         pairs = {p.pk: p for p in version.pairs.all()}
         picks = answer.get("pairs", {})
-        view.options = [Option(id=i, text=pairs[i].answer) for i in item.option_order if i in pairs]
+        view.options = [
+            Option(id=token[i], text=pairs[i].answer) for i in item.option_order if i in pairs
+        ]
         view.rows = [
-            MatchRow(prompt_id=p.pk, prompt=p.prompt, picked=picks.get(str(p.pk)))
-            for p in version.pairs.all()
+            MatchRow(
+                prompt_id=n,
+                prompt=p.prompt,
+                picked=token.get(picks.get(str(p.pk))),
+            )
+            for n, p in enumerate(version.pairs.all(), start=1)
         ]
         return view
     if version.kind == "short":
@@ -67,11 +80,25 @@ def item_view(item: AttemptItem) -> ItemView:
         # never gave (and could earn credit by chance).
         order = answer.get("order") or []
         rank = {choice_id: n for n, choice_id in enumerate(order, start=1)}
-        view.options = [Option(id=i, text=choices[i].text, rank=rank.get(i, 0)) for i in shown]
+        view.options = [
+            Option(id=token[i], text=choices[i].text, rank=rank.get(i, 0)) for i in shown
+        ]
         return view
     chosen = set(answer.get("choices", [])) | ({answer["choice"]} if "choice" in answer else set())
-    view.options = [Option(id=i, text=choices[i].text, selected=i in chosen) for i in shown]
+    view.options = [Option(id=token[i], text=choices[i].text, selected=i in chosen) for i in shown]
     return view
+
+
+def choice_for_token(item: AttemptItem, token: int) -> int:
+    """The id of the option shown in place `token` (1-based) of this attempt's item. Raises
+    InvalidToken for a place the item doesn't have. No query."""
+    if not 1 <= token <= len(item.option_order):
+        raise InvalidToken(token)
+    return int(item.option_order[token - 1])
+
+
+class InvalidToken(ValueError):
+    """A token that names no option of the item: tampering, or a page from another attempt."""
 
 
 @dataclass

@@ -57,9 +57,6 @@ class QuizForm(BaseForm):
     shuffle_questions = forms.BooleanField(
         label=_("Shuffle the questions for each attempt"), required=False, initial=True
     )
-    shuffle_choices = forms.BooleanField(
-        label=_("Shuffle each question's options"), required=False, initial=True
-    )
     required = forms.BooleanField(
         label=_("Needed to complete the course"), required=False, initial=True
     )

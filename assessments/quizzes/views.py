@@ -23,9 +23,10 @@ from .services import attempts, self_ratings
 
 
 def _answer_from_post(item: AttemptItem, data: QueryDict) -> tuple[Any, int | None]:
-    """(answer, confidence) for one item from form fields named q<position>-...
+    """(answer, confidence) for one item from form fields named q<position>-..., with the
+    page's option tokens (display.item_view) turned back into ids.
 
-    Raises grading.InvalidAnswer on values that are not numbers where ids are expected.
+    Raises grading.InvalidAnswer on values that are not numbers or name no option.
     """
     prefix = f"q{item.position}"
     kind = item.version.kind
@@ -38,30 +39,44 @@ def _answer_from_post(item: AttemptItem, data: QueryDict) -> tuple[Any, int | No
         except ValueError as exc:
             raise grading.InvalidAnswer("expected a number") from exc
 
+    def option(value: str | None) -> int | None:
+        token = number(value)
+        if token is None:
+            return None
+        try:
+            return display.choice_for_token(item, token)
+        except display.InvalidToken as exc:
+            raise grading.InvalidAnswer("no such option") from exc
+
     confidence = number(data.get(f"{prefix}-confidence"))
     answer: Any = None
     if kind in {"single", "truefalse"}:
-        choice = number(data.get(f"{prefix}-choice"))
+        choice = option(data.get(f"{prefix}-choice"))
         answer = {"choice": choice} if choice is not None else None
     elif kind == "multiple":
-        picked = [number(v) for v in data.getlist(f"{prefix}-choices")]
+        picked = [option(v) for v in data.getlist(f"{prefix}-choices")]
         answer = {"choices": [p for p in picked if p is not None]} if picked else None
     elif kind == "short":
         text = data.get(f"{prefix}-text")
         answer = {"text": text} if text else None
     elif kind == "ordering":
-        ranks = {i: number(data.get(f"{prefix}-rank-{i}")) for i in item.option_order}
+        shown = list(item.option_order)
+        ranks = {
+            option_id: number(data.get(f"{prefix}-rank-{n}"))
+            for n, option_id in enumerate(shown, start=1)
+        }
         if any(r is not None for r in ranks.values()):
-            shown = list(item.option_order)
             # Ties and blanks keep the order the items were shown in, so any input is a full order.
             order = sorted(shown, key=lambda i: (ranks[i] or len(shown) + 1, shown.index(i)))
             answer = {"order": order}
     elif kind == "matching":
-        pairs = {
-            str(pid): number(data.get(f"{prefix}-match-{pid}"))
-            for pid in (p.pk for p in item.version.pairs.all())
-            if data.get(f"{prefix}-match-{pid}") not in (None, "")
-        }
+        prompts = list(item.version.pairs.all())
+        pairs: dict[str, int | None] = {}
+        for n, prompt in enumerate(prompts, start=1):
+            raw = data.get(f"{prefix}-match-{n}")
+            if raw in (None, ""):
+                continue
+            pairs[str(prompt.pk)] = option(raw)
         answer = {"pairs": pairs} if pairs else None
     return answer, confidence
 

@@ -199,6 +199,19 @@ def plan_answers(attempt: Attempt) -> list[Plan]:
     return plans
 
 
+def token(plan: Plan, option_id: int) -> int:
+    """How the taking page names an option: its place in this attempt's order."""
+    return plan.item.option_order.index(option_id) + 1
+
+
+def prompt_token(plan: Plan, pair_id: str | int) -> int:
+    """How the taking page names a matching prompt: its place in the question."""
+    prompts = [
+        p.pk for p in sorted(plan.item.version.pairs.all(), key=lambda p: (p.position, p.pk))
+    ]
+    return prompts.index(int(pair_id)) + 1
+
+
 def choice_text(plan: Plan, choice_id: int) -> str:
     return next(c.text for c in plan.item.version.choices.all() if c.pk == choice_id)
 
@@ -225,14 +238,14 @@ def answer(page: Page, plan: Plan) -> None:
         )
     elif plan.kind == "ordering":
         for rank, choice_id in enumerate(plan.expected["order"], start=1):
-            select_id = f"{plan.prefix}-rank-{choice_id}"
+            select_id = f"{plan.prefix}-rank-{token(plan, choice_id)}"
             tab_to(page, f"#{select_id}")
             choose_with_arrows(page, page.locator(f"#{select_id}"), str(rank))
     elif plan.kind == "matching":
         for prompt_id, answer_id in plan.expected["pairs"].items():
-            select_id = f"{plan.prefix}-match-{prompt_id}"
+            select_id = f"{plan.prefix}-match-{prompt_token(plan, prompt_id)}"
             tab_to(page, f"#{select_id}")
-            choose_with_arrows(page, page.locator(f"#{select_id}"), str(answer_id))
+            choose_with_arrows(page, page.locator(f"#{select_id}"), str(token(plan, answer_id)))
     if plan.kind in {"ordering", "matching"}:
         confidence_with_keys(page, plan.prefix, plan.confidence)
     else:
@@ -268,10 +281,12 @@ def shows_answer(page: Page, plan: Plan) -> None:
         expect(question.get_by_label("Your answer")).to_have_value(plan.expected["text"])
     elif plan.kind == "ordering":
         for rank, choice_id in enumerate(plan.expected["order"], start=1):
-            expect(page.locator(f"#{plan.prefix}-rank-{choice_id}")).to_have_value(str(rank))
+            rank_id = f"#{plan.prefix}-rank-{token(plan, choice_id)}"
+            expect(page.locator(rank_id)).to_have_value(str(rank))
     elif plan.kind == "matching":
         for prompt_id, answer_id in plan.expected["pairs"].items():
-            expect(page.locator(f"#{plan.prefix}-match-{prompt_id}")).to_have_value(str(answer_id))
+            match_id = f"#{plan.prefix}-match-{prompt_token(plan, prompt_id)}"
+            expect(page.locator(match_id)).to_have_value(str(token(plan, answer_id)))
     expect(question.get_by_label(CONFIDENCE[plan.confidence], exact=True)).to_be_checked()
     expect(page.locator(f"#saved-{plan.number}")).to_have_text("Saved")
 

@@ -79,7 +79,11 @@ def _draw(quiz: Quiz, rng: random.Random) -> list[QuestionVersion]:
     return chosen
 
 
-def _option_order(version: QuestionVersion, quiz: Quiz, rng: random.Random) -> list[int]:
+def _option_order(version: QuestionVersion, rng: random.Random) -> list[int]:
+    """The order the question's options are shown in for one attempt. Always random (true/false
+    aside, where True then False says nothing): authors often write the right option first, and
+    nothing the page shows may hint at the answer (the taking page refers to options only by
+    their place in this order)."""
     if version.kind == QuestionVersion.Kind.MATCHING:
         ids = [p.pk for p in version.pairs.all()]
         rng.shuffle(ids)
@@ -92,7 +96,7 @@ def _option_order(version: QuestionVersion, quiz: Quiz, rng: random.Random) -> l
             rng.shuffle(ids)
             if ids != correct or len(ids) < 2:
                 break
-    elif quiz.shuffle_choices and version.kind != QuestionVersion.Kind.TRUE_FALSE:
+    elif version.kind != QuestionVersion.Kind.TRUE_FALSE:
         rng.shuffle(ids)
     return ids
 
@@ -137,7 +141,7 @@ def attempt_start(*, quiz: Quiz, user: User, seed: int | None = None) -> Attempt
                     attempt=attempt,
                     position=i,
                     version=version,
-                    option_order=_option_order(version, quiz, rng),
+                    option_order=_option_order(version, rng),
                 )
                 for i, version in enumerate(versions)
             )

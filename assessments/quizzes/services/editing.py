@@ -36,7 +36,6 @@ class QuizSettings:
     cooldown_minutes: int = 0
     time_limit_minutes: int | None = None
     shuffle_questions: bool = True
-    shuffle_choices: bool = True
     required: bool = True
     self_rating_prompt: str = ""
 
@@ -79,7 +78,6 @@ def _apply_settings(quiz: Quiz, data: QuizSettings) -> None:
     quiz.cooldown_minutes = data.cooldown_minutes
     quiz.time_limit_minutes = data.time_limit_minutes
     quiz.shuffle_questions = data.shuffle_questions
-    quiz.shuffle_choices = data.shuffle_choices
     quiz.required = data.required
     quiz.self_rating_prompt = data.self_rating_prompt.strip()
 
@@ -116,7 +114,6 @@ def quiz_update(*, quiz: Quiz, data: QuizSettings) -> Quiz:
                 "cooldown_minutes",
                 "time_limit_minutes",
                 "shuffle_questions",
-                "shuffle_choices",
                 "required",
                 "self_rating_prompt",
             ]

@@ -169,7 +169,7 @@ def test_create_a_quiz_after_a_module(client, admin, course):
         quiz.cooldown_minutes,
         quiz.time_limit_minutes,
     ) == (80, 3, 10, 15)
-    assert (quiz.shuffle_questions, quiz.shuffle_choices, quiz.required) == (True, False, True)
+    assert (quiz.shuffle_questions, quiz.required) == (True, True)
     assert quiz.self_rating_prompt == "How calm do you feel?"
     assert not quiz.is_published
 

@@ -35,18 +35,30 @@ def start(client, quiz) -> Attempt:
     return Attempt.objects.latest("pk")
 
 
+def token(item: AttemptItem, option_id: int) -> str:
+    """How the taking page names an option: its place in this attempt's order."""
+    return str(item.option_order.index(option_id) + 1)
+
+
 def form_for(item: AttemptItem) -> dict[str, str]:
     answer, prefix = right_answer(item), f"q{item.position}"
     kind = item.version.kind
     if kind in {"single", "truefalse"}:
-        return {f"{prefix}-choice": str(answer["choice"])}
+        return {f"{prefix}-choice": token(item, answer["choice"])}
     if kind == "multiple":
-        return {f"{prefix}-choices": [str(i) for i in answer["choices"]]}
+        return {f"{prefix}-choices": [token(item, i) for i in answer["choices"]]}
     if kind == "short":
         return {f"{prefix}-text": answer["text"]}
     if kind == "ordering":
-        return {f"{prefix}-rank-{cid}": str(n) for n, cid in enumerate(answer["order"], start=1)}
-    return {f"{prefix}-match-{pid}": str(pid) for pid in answer["pairs"]}
+        return {
+            f"{prefix}-rank-{token(item, cid)}": str(n)
+            for n, cid in enumerate(answer["order"], start=1)
+        }
+    prompts = [p.pk for p in item.version.pairs.order_by("position", "pk")]
+    return {
+        f"{prefix}-match-{prompts.index(int(pid)) + 1}": token(item, picked)
+        for pid, picked in answer["pairs"].items()
+    }
 
 
 def test_taking_page_never_shows_answers_or_feedback(client, enrolled, quiz):
@@ -107,7 +119,7 @@ def test_calibration_puts_certain_but_wrong_first(client, enrolled, course):
     )
     client.post(
         reverse("answer_save", args=[attempt.pk, 1]),
-        {"q1-choice": str(wrong), "q1-confidence": "3"},
+        {"q1-choice": token(second, wrong), "q1-confidence": "3"},
     )
     client.post(reverse("attempt_submit", args=[attempt.pk]))
     response = client.get(reverse("attempt_review", args=[attempt.pk]))
@@ -119,7 +131,9 @@ def test_calibration_puts_certain_but_wrong_first(client, enrolled, course):
 @pytest.mark.parametrize(
     "payload",
     [
-        {"q0-choice": "999999"},  # an id from nowhere
+        {"q0-choice": "999999"},  # a place the question doesn't have
+        {"q0-choice": "0"},
+        {"q0-choice": "-1"},
         {"q0-choice": "abc"},  # not a number
         {"q0-confidence": "9"},
     ],
@@ -132,11 +146,11 @@ def test_tampered_answers_get_400_and_change_nothing(client, enrolled, quiz, pay
     assert AttemptItem.objects.get(attempt=attempt, position=0).answer is None
 
 
-def test_choice_of_another_question_is_refused(client, enrolled, quiz):
+def test_an_option_id_is_not_a_token(client, enrolled, quiz):
     client.force_login(enrolled)
     attempt = start(client, quiz)
-    other = AttemptItem.objects.select_related("version").get(attempt=attempt, position=1)
-    stranger = other.version.choices.first().pk
+    item = AttemptItem.objects.select_related("version").get(attempt=attempt, position=0)
+    stranger = max(item.option_order) + 1000  # the kind of number an id would be
     response = client.post(
         reverse("answer_save", args=[attempt.pk, 0]), {"q0-choice": str(stranger)}
     )
@@ -187,7 +201,7 @@ def test_signed_out_autosave_gets_401_and_the_attempt_resumes(client, enrolled, 
     assert "Continue your attempt" in detail
     page = client.get(reverse("attempt_take", args=[attempt.pk])).content.decode()
     chosen = item.answer if item.answer else right_answer(item)
-    assert re.search(rf'value="{chosen["choice"]}" checked', page)
+    assert re.search(rf'value="{token(item, chosen["choice"])}" checked', page)
 
 
 def test_unenrolled_learner_cannot_start(client, learner, quiz):
@@ -319,7 +333,7 @@ def test_an_untouched_ordering_question_earns_nothing(client, enrolled, course):
     assert " selected" not in html  # no rank is pre-chosen
     # A plain form post sends every select at its blank default.
     item = AttemptItem.objects.get(attempt=attempt)
-    blank = {f"q0-rank-{cid}": "" for cid in item.option_order}
+    blank = {f"q0-rank-{n}": "" for n in range(1, len(item.option_order) + 1)}
     client.post(reverse("attempt_submit", args=[attempt.pk]), blank)
     attempt.refresh_from_db()
     assert attempt.score == 0

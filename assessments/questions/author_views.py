@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from assessments.models import Question, QuestionBank, QuestionVersion
 from config.forms import add_service_errors
 from config.http import AuthedRequest
+from config.parsing import ascii_int
 from learners.permissions import require_author
 
 from . import permissions, selectors, services
@@ -65,7 +66,7 @@ def bank_new(request: AuthedRequest) -> HttpResponse:
     form = BankForm(
         request.POST or None,
         banks=tree.flat(),
-        initial={"parent": int(parent_pk) if parent_pk.isdigit() else None},
+        initial={"parent": ascii_int(parent_pk)},
     )
     if request.method == "POST" and form.is_valid():
         parent = tree.nodes.get(form.cleaned_data["parent"] or 0)
@@ -285,11 +286,8 @@ def question_import(request: AuthedRequest) -> HttpResponse:
     require_author(request.user)
     if request.method != "POST":
         # Linked from a bank's page as ?bank=<id>: start with that bank filled in.
-        chosen = (
-            dict(_bank_choices()).get(int(request.GET["bank"]))
-            if request.GET.get("bank", "").isdigit()
-            else None
-        )
+        bank_pk = ascii_int(request.GET.get("bank"))
+        chosen = dict(_bank_choices()).get(bank_pk) if bank_pk is not None else None
         initial = {"bank": chosen.replace(" › ", "/")} if chosen else None
         return _page(request, QuestionImportForm(initial=initial))
     form = QuestionImportForm(request.POST, request.FILES)
@@ -314,10 +312,10 @@ def question_import(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_GET
 def question_export(request: AuthedRequest) -> HttpResponse:
-    bank_id = request.GET.get("bank", "")
-    if not bank_id.isdigit():
+    bank_id = ascii_int(request.GET.get("bank"))
+    if bank_id is None:
         raise Http404
-    bank = permissions.get_bank_for(request.user, int(bank_id))
+    bank = permissions.get_bank_for(request.user, bank_id)
     filename = f"{slugify(bank.name) or 'questions'}.xml"
     return HttpResponse(
         bank_export(bank=bank),

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from config.parsing import ascii_int
+
 ZERO = Decimal("0")
 ONE = Decimal("1")
 ROUNDING_SLACK = Decimal("0.001")
@@ -101,7 +103,7 @@ def validate_answer(spec: QuestionSpec, answer: Any) -> dict[str, Any]:
             raise InvalidAnswer("expected pairs")
         canonical: dict[str, int] = {}
         for prompt, picked in pairs.items():
-            if not str(prompt).isdigit() or int(prompt) not in spec.pair_ids:
+            if ascii_int(prompt) not in spec.pair_ids:
                 raise InvalidAnswer("unknown prompt")
             if picked is None or picked == "":
                 continue

@@ -18,6 +18,8 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
+from config.parsing import ascii_int
+
 PLUGINFILE = "@@PLUGINFILE@@/"
 
 # Everything CommonMark (plus tables and strikethrough) gives meaning to inside a line. A
@@ -160,8 +162,8 @@ class _HtmlConverter(HTMLParser):
             self._flush()
             if not self.lists:
                 self.list_serial += 1
-            start = attributes.get("start") or "1"
-            self.lists.append([int(start) if start.isdigit() else 1] if tag == "ol" else [])
+            start = ascii_int(attributes.get("start"))
+            self.lists.append([start if start is not None else 1] if tag == "ol" else [])
         elif tag == "li":
             self._flush()
             counter = self.lists[-1] if self.lists else []

@@ -167,13 +167,15 @@ def category_text(path: tuple[str, ...]) -> str:
 
 def percent_fraction(text: str) -> Decimal:
     """A Moodle percentage ("100", "33.33333", "-50") as a fraction rounded to five places.
-    Raises ValueError for anything that isn't a number."""
+    Raises ValueError for anything that isn't a number between -100 and 100 (Moodle's own
+    range), so "1e999" or a number thousands of digits long is a problem report, not a crash."""
+    shown = text.strip()[:20]
     try:
         value = Decimal(text.strip())
     except InvalidOperation as exc:
-        raise ValueError(f"{text!r} is not a percentage") from exc
-    if not value.is_finite():
-        raise ValueError(f"{text!r} is not a percentage")
+        raise ValueError(f"{shown!r} is not a percentage") from exc
+    if not value.is_finite() or not -100 <= value <= 100:
+        raise ValueError(f"{shown!r} is not a percentage between -100 and 100")
     return (value / 100).quantize(FRACTION_PLACES)
 
 

@@ -707,3 +707,17 @@ def test_import_page_prefills_the_bank_it_was_opened_from(client, admin):
     client.force_login(admin)
     html = client.get(reverse("question_import"), {"bank": bank.pk}).content.decode()
     assert 'value="Service/Apologies"' in html
+
+
+@pytest.mark.parametrize("fraction", ["1e999", "9" * 5000, "101", "-1e5", "NaN", "Infinity"])
+def test_an_impossible_fraction_is_a_problem_not_a_crash(fraction):
+    broken = MOODLE_SAMPLE.read_text().replace(
+        '<answer fraction="100" format="html">', f'<answer fraction="{fraction}" format="html">', 1
+    )
+
+    with pytest.raises(InterchangeError) as caught:
+        questions_import(content=broken.encode(), filename="odd.xml", bank_path=["Training"])
+
+    assert any("fraction" in problem.message for problem in caught.value.problems)
+    assert all(len(problem.message) < 300 for problem in caught.value.problems)
+    assert _nothing_imported()

@@ -111,6 +111,16 @@ def parse_yaml(text: str, file: str, problems: list[Problem]) -> Any:
     except yaml.YAMLError as exc:
         problems.append(Problem(file, None, f"YAML syntax error: {exc}."))
         return None
+    except RecursionError:
+        problems.append(Problem(file, None, "This file is nested too deeply to read."))
+        return None
+    except (ValueError, OverflowError):
+        # A scalar YAML accepts but Python can't hold: a number thousands of digits long, a
+        # date such as 2026-13-45.
+        problems.append(
+            Problem(file, None, "This file holds a number or date too large or not valid.")
+        )
+        return None
     finally:
         loader.dispose()
     for name, line in loader.duplicates:

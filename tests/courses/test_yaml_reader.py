@@ -1,0 +1,27 @@
+"""The shared YAML reader turns hostile files into problems, never into a crash."""
+
+import pytest
+
+from courses.yaml_reader import parse_yaml
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("minutes: " + "9" * 5000 + "\n", "number or date"),
+        ("when: 2026-13-45\n", "number or date"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ("a:\n" + "".join("  " * n + "b:\n" for n in range(1, 3000)), "nested too deeply"),
+    ],
+)
+def test_hostile_yaml_is_a_problem(text, expected):
+    problems: list = []
+    assert parse_yaml(text, "course.yaml", problems) is None
+    assert [p.file for p in problems] == ["course.yaml"]
+    assert expected in problems[0].message
+
+
+def test_ordinary_yaml_reads():
+    problems: list = []
+    assert parse_yaml("minutes: 5\n", "course.yaml", problems) == {"minutes": 5}
+    assert problems == []

@@ -88,13 +88,20 @@ _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
 
 def decode(raw: bytes, file: str, problems: list[Problem]) -> str | None:
-    """UTF-8 text without a byte-order mark, or None (and a problem on the failing line)."""
+    """UTF-8 text without a byte-order mark, or None (and a problem on the failing line) for
+    bytes that aren't UTF-8 or text holding a NUL character."""
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         problems.append(Problem(file, line, "This file is not UTF-8 text. Save it as UTF-8."))
         return None
+    if "\x00" in text:
+        # No database text column can hold NUL; a text file never needs one.
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        problems.append(Problem(file, line, "This file holds a NUL character. Remove it."))
+        return None
+    return text
 
 
 def parse_yaml(text: str, file: str, problems: list[Problem]) -> Any:

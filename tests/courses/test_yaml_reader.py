@@ -25,3 +25,11 @@ def test_ordinary_yaml_reads():
     problems: list = []
     assert parse_yaml("minutes: 5\n", "course.yaml", problems) == {"minutes": 5}
     assert problems == []
+
+
+def test_nul_is_refused_on_its_line():
+    from courses.yaml_reader import decode
+
+    problems: list = []
+    assert decode(b"title: Calm\nintro: a\x00b\n", "quiz.yaml", problems) is None
+    assert [(p.line, "NUL" in p.message) for p in problems] == [(2, True)]

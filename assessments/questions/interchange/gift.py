@@ -322,6 +322,11 @@ def read(content: bytes, filename: str) -> ParsedFile:
         line = content[: exc.start].count(b"\n") + 1
         parsed.problem(line, "the file is not UTF-8 text; save it as UTF-8 and try again")
         return parsed
+    if "\x00" in source:
+        # No database text column can hold NUL; a text file never needs one.
+        line = source[: source.index("\x00")].count("\n") + 1
+        parsed.problem(line, "the file holds a NUL character, which text never needs; remove it")
+        return parsed
     reader = _Reader(parsed)
     for block in _blocks(source):
         reader.block(block)

@@ -721,3 +721,14 @@ def test_an_impossible_fraction_is_a_problem_not_a_crash(fraction):
     assert any("fraction" in problem.message for problem in caught.value.problems)
     assert all(len(problem.message) < 300 for problem in caught.value.problems)
     assert _nothing_imported()
+
+
+def test_a_gift_file_with_nul_is_refused_on_its_line():
+    gift = "::Calm::What first? {=Breathe ~Shout}\n\n::Two::Then\x00? {=Listen ~Argue}\n"
+
+    with pytest.raises(InterchangeError) as caught:
+        questions_import(content=gift.encode(), filename="nul.gift", bank_path=["Training"])
+
+    [problem] = caught.value.problems
+    assert problem.line == 3 and "NUL" in problem.message
+    assert _nothing_imported()

@@ -29,6 +29,11 @@ $(VENV)/.dev-deps: requirements-dev.lock | $(PY)
 run: export DEBUG ?= 1
 run: $(VENV)/.run-deps
 	@mkdir -p .data
+	@test -f .data/development.env || { \
+	  echo "# Written by make run for this checkout only; delete .data to start afresh."; \
+	  echo "DEBUG=1"; \
+	  echo "SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
+	} > .data/development.env
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py seed_demo
 	$(PY) manage.py load_curriculum

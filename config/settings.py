@@ -75,6 +75,25 @@ def _tcp_reachable(url: str, default_port: int) -> bool:
 
 # --- Core -----------------------------------------------------------------------------------
 
+# `make run` writes this file (DEBUG=1 and a random SECRET_KEY for this checkout), so that a
+# `manage.py` command typed in a second terminal runs as the development server does. Only
+# those two variables are read from it, and only when the environment does not set them: a
+# server without the file keeps the safe defaults.
+DEVELOPMENT_ENV_FILE = DATA_DIR / "development.env"
+DEVELOPMENT_ENV_VARIABLES = frozenset({"DEBUG", "SECRET_KEY"})
+
+
+def _read_development_env(path: Path) -> None:
+    if not path.is_file():
+        return
+    for line in path.read_text(encoding="utf-8").splitlines():
+        name, sep, value = line.partition("=")
+        if sep and name.strip() in DEVELOPMENT_ENV_VARIABLES:
+            os.environ.setdefault(name.strip(), value.strip())
+
+
+_read_development_env(DEVELOPMENT_ENV_FILE)
+
 DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = env_str("SECRET_KEY") or ""

@@ -90,6 +90,53 @@ def test_development_defaults_need_no_configuration(tmp_path):
     assert "System check identified no issues" in result.stdout
 
 
+def write_development_env(tmp_path: Path, text: str) -> None:
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    (data / "development.env").write_text(text)
+
+
+def test_a_command_in_a_second_terminal_after_make_run_needs_no_variables(tmp_path):
+    """`make run` leaves DATA_DIR/development.env behind; manage.py commands read it."""
+    write_development_env(tmp_path, "# comment\nDEBUG=1\nSECRET_KEY=k-" + "x" * 50 + "\n")
+    result = run_python(
+        [
+            "manage.py",
+            "shell",
+            "-c",
+            "from django.conf import settings as s; print(s.DEBUG, s.SECRET_KEY[:2])",
+        ],
+        clean_env(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert last_line(result.stdout).split() == ["True", "k-"]
+
+
+def test_the_environment_wins_over_the_development_file_and_nothing_else_is_read(tmp_path):
+    write_development_env(
+        tmp_path, "DEBUG=1\nSECRET_KEY=" + "y" * 50 + "\nALLOWED_HOSTS=evil.example\n"
+    )
+    env = production_env(tmp_path)
+    result = run_python(
+        [
+            "manage.py",
+            "shell",
+            "-c",
+            "from django.conf import settings as s; "
+            "print(s.DEBUG, s.ALLOWED_HOSTS, s.SECRET_KEY == 'y' * 50)",
+        ],
+        env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert last_line(result.stdout).split() == ["False", "['training.example.com']", "False"]
+
+
+def test_without_the_development_file_production_defaults_stay_safe(tmp_path):
+    result = run_python(["manage.py", "check"], clean_env(tmp_path))
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
 @pytest.mark.parametrize("secret_key", [None, ""], ids=["unset", "empty"])
 def test_production_without_secret_key_refuses_to_start(tmp_path, secret_key):
     env = production_env(tmp_path)

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: run test lint typecheck unit e2e bench clean help
+.PHONY: run test lint typecheck unit e2e bench screenshots clean help
 
 help:
 	@echo "make run   - install, migrate, load demo data, start web + Celery worker + beat on :8000"
@@ -62,6 +62,10 @@ e2e: $(VENV)/.dev-deps
 
 test: lint typecheck
 	$(BIN)/pytest
+
+# Retakes the README's pictures (docs/screenshots/) from the running product in Chromium.
+screenshots: $(VENV)/.dev-deps
+	README_SCREENSHOTS=1 $(BIN)/pytest -q -m e2e tests/e2e/test_readme_screenshots.py
 
 clean:
 	rm -rf $(VENV) .data staticfiles .pytest_cache .mypy_cache .ruff_cache

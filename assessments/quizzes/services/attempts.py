@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -204,19 +204,17 @@ def _grade(attempt: Attempt, status: str, now: datetime) -> Attempt:
             "version__choices", "version__pairs", "version__accepted"
         )
     )
-    total = Decimal("0")
+    parts = []
     for item in items:
-        item.fraction, item.score = grading.score_for(spec_for(item.version), item.answer)
-        total += item.score
+        spec = spec_for(item.version)
+        item.fraction, item.score = grading.score_for(spec, item.answer)
+        parts.append((spec, item.fraction))
     AttemptItem.objects.bulk_update(items, ["fraction", "score"])
+    total = grading.total_for(parts, attempt.max_score)
     attempt.status = status
     attempt.submitted_at = now
-    attempt.score = total
-    attempt.percent = (
-        (total * 100 / attempt.max_score).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        if attempt.max_score
-        else Decimal("100")
-    )
+    attempt.score = total.score
+    attempt.percent = total.percent
     attempt.passed = attempt.percent >= attempt.quiz.pass_percent
     attempt.save(update_fields=["status", "submitted_at", "score", "percent", "passed"])
     return attempt

@@ -12,14 +12,24 @@ an id for grading, which stays on the server.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
 from assessments.models import Attempt, AttemptItem, Choice, MatchPair
 from assessments.questions.preview import MatchRow, Option
+
+
+@dataclass
+class MatchRowView(MatchRow):
+    """A matching prompt on the taking page, and the other prompts given the same answer (the
+    page warns: each answer fits one prompt)."""
+
+    also_for: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -29,12 +39,21 @@ class ItemView:
     kind: str
     prompt_html: str
     options: list[Option] = field(default_factory=list)
-    rows: list[MatchRow] = field(default_factory=list)
+    rows: list[MatchRowView] = field(default_factory=list)
     text: str = ""
+    hint: str = ""
 
     @property
     def prefix(self) -> str:
         return f"q{self.item.position}"
+
+    @property
+    def answered(self) -> bool:
+        return self.item.answer is not None
+
+
+# Authors often end a prompt with the instruction the page would add; say it once.
+_SAYS_CHOOSE_ALL = re.compile(r"all\s+that\s+apply", re.IGNORECASE)
 
 
 def items_with_versions(attempt: Attempt) -> list[AttemptItem]:
@@ -49,6 +68,8 @@ def items_with_versions(attempt: Attempt) -> list[AttemptItem]:
 
 
 def item_view(item: AttemptItem) -> ItemView:
+    """What the taking page shows of one item: options by token, the learner's own answer, and
+    the instruction for its kind. No query beyond the prefetched rows."""
     version = item.version
     answer: dict[str, Any] = item.answer or {}
     view = ItemView(
@@ -58,17 +79,24 @@ def item_view(item: AttemptItem) -> ItemView:
     if version.kind == "matching":
         pairs = {p.pk: p for p in version.pairs.all()}
         picks = answer.get("pairs", {})
+        view.hint = _("Pick the best match for each one. Each answer fits just one.")
         view.options = [
             Option(id=token[i], text=pairs[i].answer) for i in item.option_order if i in pairs
         ]
         view.rows = [
-            MatchRow(
+            MatchRowView(
                 prompt_id=n,
                 prompt=p.prompt,
                 picked=token.get(picks.get(str(p.pk))),
             )
             for n, p in enumerate(version.pairs.all(), start=1)
         ]
+        for row in view.rows:
+            row.also_for = [
+                other.prompt
+                for other in view.rows
+                if other is not row and row.picked is not None and other.picked == row.picked
+            ]
         return view
     if version.kind == "short":
         view.text = answer.get("text", "")
@@ -76,17 +104,43 @@ def item_view(item: AttemptItem) -> ItemView:
     choices = {c.pk: c for c in version.choices.all()}
     shown = [i for i in item.option_order if i in choices]
     if version.kind == "ordering":
-        # No rank until the learner gives one: a pre-filled order would be an answer they
-        # never gave (and could earn credit by chance).
-        order = answer.get("order") or []
-        rank = {choice_id: n for n, choice_id in enumerate(order, start=1)}
-        view.options = [
-            Option(id=token[i], text=choices[i].text, rank=rank.get(i, 0)) for i in shown
-        ]
+        # The learner's order once they have given one; until then the attempt's shuffled order,
+        # which is no answer (it would earn credit by chance): nothing is saved until they move
+        # something or keep the order as it is.
+        given = [i for i in answer.get("order") or [] if i in choices]
+        order = given if sorted(given) == sorted(shown) else shown
+        view.hint = _("Put these in order, first at the top, with Move up and Move down.")
+        view.options = [Option(id=token[i], text=choices[i].text) for i in order]
         return view
+    if version.kind == "multiple" and not _SAYS_CHOOSE_ALL.search(version.prompt_html):
+        view.hint = _("Choose all that apply.")
     chosen = set(answer.get("choices", [])) | ({answer["choice"]} if "choice" in answer else set())
     view.options = [Option(id=token[i], text=choices[i].text, selected=i in chosen) for i in shown]
     return view
+
+
+def ordering_tokens(item: AttemptItem) -> list[int]:
+    """The tokens of an ordering item in the order the page shows them now: the learner's
+    order if they gave one, else the attempt's shuffled order. No query."""
+    return [o.id for o in item_view(item).options]
+
+
+@dataclass
+class StepDot:
+    number: int
+    answered: bool
+    current: bool
+
+
+def step_dots(items: list[AttemptItem], current: int | None) -> list[StepDot]:
+    """One dot per question for the progress indicator: answered or not, and which is shown.
+    `current` is a 1-based question number, or None on the check step. No query."""
+    return [
+        StepDot(
+            number=i.position + 1, answered=i.answer is not None, current=i.position + 1 == current
+        )
+        for i in items
+    ]
 
 
 def choice_for_token(item: AttemptItem, token: int) -> int:

@@ -52,6 +52,9 @@ class ItemView:
         return self.item.answer is not None
 
 
+# The warning quotes a prompt; one already in quotes ("Where is my order?!") keeps just one pair.
+QUOTES = "\"'“”‘’«»„ "
+
 # Authors often end a prompt with the instruction the page would add; say it once.
 _SAYS_CHOOSE_ALL = re.compile(r"all\s+that\s+apply", re.IGNORECASE)
 
@@ -93,7 +96,7 @@ def item_view(item: AttemptItem) -> ItemView:
         ]
         for row in view.rows:
             row.also_for = [
-                other.prompt
+                other.prompt.strip(QUOTES)
                 for other in view.rows
                 if other is not row and row.picked is not None and other.picked == row.picked
             ]

@@ -143,7 +143,8 @@
       var others = [];
       rows.forEach(function (other, j) {
         if (j !== index && picks[index] !== null && picks[j] === picks[index]) {
-          others.push(other.querySelector("legend").textContent.trim());
+          // One pair of quotes, even around a prompt that is itself in quotes.
+          others.push(other.querySelector("legend").textContent.trim().replace(/^["'“”‘’«»„]+|["'“”‘’«»„]+$/g, ""));
         }
       });
       var warning = row.querySelector(".field-warning");

@@ -316,6 +316,7 @@ def test_the_way_to_try_again_sits_next_to_the_result(client, enrolled, course):
     assert top.index("Not quite yet") < top.index(">Try again</button>")
     assert reverse("quiz_start", args=[quiz.key]) in top
     assert html.count(">Try again</button>") == 2  # and again after the long review
+    assert "You didn't answer this one." in html.replace("&#x27;", "'")
 
 
 def test_why_not_yet_sits_next_to_the_result(client, enrolled, course):

@@ -12,16 +12,14 @@ an id for grading, which stays on the server.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch
-from django.utils.translation import gettext as _
 
 from assessments.models import Attempt, AttemptItem, Choice, MatchPair
-from assessments.questions.preview import MatchRow, Option
+from assessments.questions.preview import MatchRow, Option, kind_hint
 
 
 @dataclass
@@ -55,9 +53,6 @@ class ItemView:
 # The warning quotes a prompt; one already in quotes ("Where is my order?!") keeps just one pair.
 QUOTES = "\"'“”‘’«»„ "
 
-# Authors often end a prompt with the instruction the page would add; say it once.
-_SAYS_CHOOSE_ALL = re.compile(r"all\s+that\s+apply", re.IGNORECASE)
-
 
 def items_with_versions(attempt: Attempt) -> list[AttemptItem]:
     """The attempt's items with version, choices and pairs loaded. Four queries."""
@@ -76,13 +71,16 @@ def item_view(item: AttemptItem) -> ItemView:
     version = item.version
     answer: dict[str, Any] = item.answer or {}
     view = ItemView(
-        item=item, number=item.position + 1, kind=version.kind, prompt_html=version.prompt_html
+        item=item,
+        number=item.position + 1,
+        kind=version.kind,
+        prompt_html=version.prompt_html,
+        hint=kind_hint(version.kind, version.prompt_html),
     )
     token = {option_id: n for n, option_id in enumerate(item.option_order, start=1)}
     if version.kind == "matching":
         pairs = {p.pk: p for p in version.pairs.all()}
         picks = answer.get("pairs", {})
-        view.hint = _("Pick the best match for each one. Each answer fits just one.")
         view.options = [
             Option(id=token[i], text=pairs[i].answer) for i in item.option_order if i in pairs
         ]
@@ -112,11 +110,8 @@ def item_view(item: AttemptItem) -> ItemView:
         # something or keep the order as it is.
         given = [i for i in answer.get("order") or [] if i in choices]
         order = given if sorted(given) == sorted(shown) else shown
-        view.hint = _("Put these in order, first at the top, with Move up and Move down.")
         view.options = [Option(id=token[i], text=choices[i].text) for i in order]
         return view
-    if version.kind == "multiple" and not _SAYS_CHOOSE_ALL.search(version.prompt_html):
-        view.hint = _("Choose all that apply.")
     chosen = set(answer.get("choices", [])) | ({answer["choice"]} if "choice" in answer else set())
     view.options = [Option(id=token[i], text=choices[i].text, selected=i in chosen) for i in shown]
     return view

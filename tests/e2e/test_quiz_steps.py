@@ -246,7 +246,7 @@ def test_a_quiz_one_step_at_a_time(
     rows = page.locator(".match-row")
     # The prompt is already in quotes: the warning keeps one pair.
     said = pairs[0].prompt.strip("“”")
-    warning = f"You picked the same answer for “{said}”. Each answer fits just one."
+    warning = f"Same answer as for “{said}” — each answer fits just one."
     expect(rows.nth(1).locator(".field-warning")).to_have_text(warning)
     expect(rows.nth(0).locator(".field-warning")).to_contain_text(pairs[1].prompt.strip("“”"))
     expect(rows.nth(2).locator(".field-warning")).to_be_hidden()

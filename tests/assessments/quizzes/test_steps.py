@@ -277,8 +277,8 @@ def test_matching_says_when_an_answer_is_used_twice(client, enrolled, course):
     html = client.get(step(attempt, 1)).content.decode()
     warnings = re.findall(r'class="field-warning" role="status">([^<]*)<', html)
     assert warnings == [
-        f"You picked the same answer for “{second.prompt}”. Each answer fits just one.",
-        f"You picked the same answer for “{first.prompt}”. Each answer fits just one.",
+        f"Same answer as for “{second.prompt}” — each answer fits just one.",
+        f"Same answer as for “{first.prompt}” — each answer fits just one.",
         "",
     ]
 

@@ -293,6 +293,8 @@ def test_quiz_pages_make_a_bounded_number_of_queries(
     attempt = start(client, quiz)
     with django_assert_num_queries(9):
         assert client.get(reverse("attempt_take", args=[attempt.pk])).status_code == 200
+    with django_assert_num_queries(9):
+        assert client.get(reverse("attempt_check", args=[attempt.pk])).status_code == 200
     item = AttemptItem.objects.select_related("version").get(attempt=attempt, position=0)
     with django_assert_num_queries(14):
         client.post(reverse("answer_save", args=[attempt.pk, 0]), form_for(item))

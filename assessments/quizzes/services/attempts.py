@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assessments.models import Attempt, AttemptItem, Question, QuestionVersion, Quiz
 from courses.events import announce_learner_progressed
@@ -47,7 +48,11 @@ def start_refusal(*, quiz: Quiz, user: User, now: datetime | None = None) -> Sta
         .values_list("submitted_at", flat=True)
     )
     if quiz.max_attempts and len(finished) >= quiz.max_attempts:
-        return StartRefusal(_("You've used all %(n)s attempts.") % {"n": quiz.max_attempts})
+        n = quiz.max_attempts
+        return StartRefusal(
+            ngettext("You've used your one attempt.", "You've used all %(n)s attempts.", n)
+            % {"n": n}
+        )
     if quiz.cooldown_minutes and finished and finished[0]:
         until = finished[0] + timedelta(minutes=quiz.cooldown_minutes)
         if until > now:

@@ -329,7 +329,7 @@ def test_why_not_yet_sits_next_to_the_result(client, enrolled, course):
         .content.decode()
         .split('id="answers-title"')[0]
     )
-    assert "used all 1 attempts." in top
+    assert "used your one attempt." in top
     assert "Try again" not in top
 
     cooled = build_quiz(course, questions=[single("B")], cooldown_minutes=30)

@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -211,7 +212,10 @@ def team_progress_export(request: AuthedRequest) -> HttpResponseBase:
                             cell.percent,
                             _date(cell.assignment.due_at),
                             _date(cell.last_activity_at),
-                            cell.quiz_percent if cell.quiz_percent is not None else "",
+                            # The same whole number the pages show (`floatformat:0`).
+                            floatformat(cell.quiz_percent, 0)
+                            if cell.quiz_percent is not None
+                            else "",
                             cell.outcome_label,
                             _rating(cell.confidence_before),
                             _rating(cell.confidence_after),

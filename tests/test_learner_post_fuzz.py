@@ -82,11 +82,11 @@ def _stored_answers(attempt: Attempt) -> list[tuple[int, object, object]]:
 
 
 def _quiz_field_names(attempt: Attempt) -> list[str]:
-    names = ["step", "seconds"]
+    names = ["step", "seconds", "go", "confirm"]
     for item in attempt.items.all():
         p = f"q{item.position}"
         names += [f"{p}-choice", f"{p}-choices", f"{p}-text", f"{p}-confidence"]
-        names += [f"{p}-rank-{n}" for n in range(0, 8)]
+        names += [f"{p}-order", f"{p}-move", f"{p}-keep"]
         names += [f"{p}-match-{n}" for n in range(0, 8)]
     return names
 
@@ -121,14 +121,40 @@ def test_answer_autosave_never_fails_and_refusals_change_nothing(quiz_setup):
     autosave()
 
 
+def test_a_quiz_step_never_fails_and_refusals_change_nothing(quiz_setup):
+    client, _quiz, attempt = quiz_setup
+    names = _quiz_field_names(attempt)
+    numbers = [p + 1 for p in sorted(attempt.items.values_list("position", flat=True))]
+    moves = st.tuples(st.sampled_from(["q4-move"]), st.sampled_from(["1:up", "3:down", "2:up"]))
+
+    @FUZZ
+    @given(number=st.sampled_from(numbers), data=form(names), move=st.none() | moves)
+    def save_step(number, data, move):
+        if move is not None:
+            data[move[0]] = [move[1]]
+        before = _stored_answers(attempt)
+        url = reverse("attempt_take", args=[attempt.pk]) + f"?q={number}"
+        response = client.post(url, data)
+        assert response.status_code < 500, response.content[:300]
+        if response.status_code >= 400:
+            assert _stored_answers(attempt) == before
+        else:
+            assert response.status_code == 302
+
+    save_step()
+
+
 def test_submit_never_fails_and_a_refused_submit_keeps_the_attempt_open(quiz_setup, learner):
     client, quiz, first = quiz_setup
     names = _quiz_field_names(first)
     tried = {"refused": 0, "graded": 0}
 
     @FUZZ
-    @given(data=form(names))
-    def submit(data):
+    @given(data=form(names), confirm=st.booleans())
+    def submit(data, confirm):
+        # With questions unanswered, only a post with the check step's yes is graded.
+        if confirm:
+            data.setdefault("confirm", ["1"])
         attempt = Attempt.objects.filter(user=learner, quiz=quiz, status="in_progress").first()
         if attempt is None:
             client.post(reverse("quiz_start", args=[quiz.key]))

@@ -470,13 +470,25 @@ TABLE: dict[str, Row | tuple[Row, ...]] = {
         post=ENROLLED.succeeds_with(302),
         data=lambda w: {"rating": "4"},
     ),
+    # A step saves its question and moves on (the check step, for a one-question quiz).
     "attempt_take": (
-        Row(args=lambda w: [w.open_attempt.pk], get=OWNER),
+        Row(
+            args=lambda w: [w.open_attempt.pk],
+            get=OWNER,
+            post=OWNER.succeeds_with(
+                To(lambda w: reverse("attempt_check", args=[w.open_attempt.pk]), "the check step")
+            ),
+        ),
         Row(
             variant="hidden_quiz",
             args=lambda w: [w.hidden_attempt.pk],
             get=NOBODY,
+            post=NOBODY,
         ),
+    ),
+    "attempt_check": (
+        Row(args=lambda w: [w.open_attempt.pk], get=OWNER),
+        Row(variant="hidden_quiz", args=lambda w: [w.hidden_attempt.pk], get=NOBODY),
     ),
     # An htmx autosave: a visitor gets a plain 401 the script can show, not a redirect.
     "answer_save": (
@@ -487,8 +499,13 @@ TABLE: dict[str, Row | tuple[Row, ...]] = {
             post=NOBODY.but(anonymous=401),
         ),
     ),
+    # With a question unanswered, submitting takes the check step's yes.
     "attempt_submit": (
-        Row(args=lambda w: [w.open_attempt.pk], post=OWNER.succeeds_with(302)),
+        Row(
+            args=lambda w: [w.open_attempt.pk],
+            post=OWNER.succeeds_with(302),
+            data=lambda w: {"confirm": "1"},
+        ),
         Row(
             variant="hidden_quiz",
             args=lambda w: [w.hidden_attempt.pk],

@@ -9,9 +9,12 @@ every time.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext as _
 
 from assessments.models import AttemptItem, QuestionVersion
 from courses.content import render_markdown
@@ -40,6 +43,22 @@ class MatchRow:
     picked: int | None
 
 
+# Authors often end a prompt with the instruction the page would add; say it once.
+_SAYS_CHOOSE_ALL = re.compile(r"all\s+that\s+apply", re.IGNORECASE)
+
+
+def kind_hint(kind: str, prompt_html: str) -> str:
+    """The instruction shown under a question's prompt for its kind, on the taking page and in
+    the authors' preview alike; empty when the kind needs none or the prompt already says it."""
+    if kind == Kind.MULTIPLE:
+        return "" if _SAYS_CHOOSE_ALL.search(prompt_html) else _("Choose all that apply.")
+    if kind == Kind.ORDERING:
+        return _("Put these in order, first at the top, with Move up and Move down.")
+    if kind == Kind.MATCHING:
+        return _("Pick the best match for each one. Each answer fits just one.")
+    return ""
+
+
 @dataclass
 class LearnerPreview:
     kind: str
@@ -50,6 +69,7 @@ class LearnerPreview:
     prefix: str = "preview"
     number: int = 1
     note: str = ""
+    hint: str = ""
     confidence_choices: Sequence[tuple[int, StrOrPromise]] = field(
         default_factory=lambda: AttemptItem.Confidence.choices
     )
@@ -79,6 +99,7 @@ def learner_preview(
         number=number,
         note=note,
     )
+    preview.hint = kind_hint(data.kind, preview.prompt_html)
     if data.kind == Kind.MATCHING:
         answers = [p.answer for p in data.pairs]
         preview.options = [

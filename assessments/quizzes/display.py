@@ -19,7 +19,15 @@ from typing import Any
 from django.db.models import Prefetch
 
 from assessments.models import Attempt, AttemptItem, Choice, MatchPair
-from assessments.questions.preview import MatchRow, Option
+from assessments.questions.preview import MatchRow, Option, kind_hint
+
+
+@dataclass
+class MatchRowView(MatchRow):
+    """A matching prompt on the taking page, and the other prompts given the same answer (the
+    page warns: each answer fits one prompt)."""
+
+    also_for: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -29,12 +37,21 @@ class ItemView:
     kind: str
     prompt_html: str
     options: list[Option] = field(default_factory=list)
-    rows: list[MatchRow] = field(default_factory=list)
+    rows: list[MatchRowView] = field(default_factory=list)
     text: str = ""
+    hint: str = ""
 
     @property
     def prefix(self) -> str:
         return f"q{self.item.position}"
+
+    @property
+    def answered(self) -> bool:
+        return self.item.answer is not None
+
+
+# The warning quotes a prompt; one already in quotes ("Where is my order?!") keeps just one pair.
+QUOTES = "\"'“”‘’«»„ "
 
 
 def items_with_versions(attempt: Attempt) -> list[AttemptItem]:
@@ -49,10 +66,16 @@ def items_with_versions(attempt: Attempt) -> list[AttemptItem]:
 
 
 def item_view(item: AttemptItem) -> ItemView:
+    """What the taking page shows of one item: options by token, the learner's own answer, and
+    the instruction for its kind. No query beyond the prefetched rows."""
     version = item.version
     answer: dict[str, Any] = item.answer or {}
     view = ItemView(
-        item=item, number=item.position + 1, kind=version.kind, prompt_html=version.prompt_html
+        item=item,
+        number=item.position + 1,
+        kind=version.kind,
+        prompt_html=version.prompt_html,
+        hint=kind_hint(version.kind, version.prompt_html),
     )
     token = {option_id: n for n, option_id in enumerate(item.option_order, start=1)}
     if version.kind == "matching":
@@ -62,13 +85,19 @@ def item_view(item: AttemptItem) -> ItemView:
             Option(id=token[i], text=pairs[i].answer) for i in item.option_order if i in pairs
         ]
         view.rows = [
-            MatchRow(
+            MatchRowView(
                 prompt_id=n,
                 prompt=p.prompt,
                 picked=token.get(picks.get(str(p.pk))),
             )
             for n, p in enumerate(version.pairs.all(), start=1)
         ]
+        for row in view.rows:
+            row.also_for = [
+                other.prompt.strip(QUOTES)
+                for other in view.rows
+                if other is not row and row.picked is not None and other.picked == row.picked
+            ]
         return view
     if version.kind == "short":
         view.text = answer.get("text", "")
@@ -76,17 +105,40 @@ def item_view(item: AttemptItem) -> ItemView:
     choices = {c.pk: c for c in version.choices.all()}
     shown = [i for i in item.option_order if i in choices]
     if version.kind == "ordering":
-        # No rank until the learner gives one: a pre-filled order would be an answer they
-        # never gave (and could earn credit by chance).
-        order = answer.get("order") or []
-        rank = {choice_id: n for n, choice_id in enumerate(order, start=1)}
-        view.options = [
-            Option(id=token[i], text=choices[i].text, rank=rank.get(i, 0)) for i in shown
-        ]
+        # The learner's order once they have given one; until then the attempt's shuffled order,
+        # which is no answer (it would earn credit by chance): nothing is saved until they move
+        # something or keep the order as it is.
+        given = [i for i in answer.get("order") or [] if i in choices]
+        order = given if sorted(given) == sorted(shown) else shown
+        view.options = [Option(id=token[i], text=choices[i].text) for i in order]
         return view
     chosen = set(answer.get("choices", [])) | ({answer["choice"]} if "choice" in answer else set())
     view.options = [Option(id=token[i], text=choices[i].text, selected=i in chosen) for i in shown]
     return view
+
+
+def ordering_tokens(item: AttemptItem) -> list[int]:
+    """The tokens of an ordering item in the order the page shows them now: the learner's
+    order if they gave one, else the attempt's shuffled order. No query."""
+    return [o.id for o in item_view(item).options]
+
+
+@dataclass
+class StepDot:
+    number: int
+    answered: bool
+    current: bool
+
+
+def step_dots(items: list[AttemptItem], current: int | None) -> list[StepDot]:
+    """One dot per question for the progress indicator: answered or not, and which is shown.
+    `current` is a 1-based question number, or None on the check step. No query."""
+    return [
+        StepDot(
+            number=i.position + 1, answered=i.answer is not None, current=i.position + 1 == current
+        )
+        for i in items
+    ]
 
 
 def choice_for_token(item: AttemptItem, token: int) -> int:

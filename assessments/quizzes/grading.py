@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from config.parsing import ascii_int
@@ -164,8 +165,39 @@ def fraction_for(spec: QuestionSpec, answer: Any) -> Decimal:
     return ZERO
 
 
+CENT = Decimal("0.01")
+
+
+def earned(spec: QuestionSpec, fraction: Decimal) -> Decimal:
+    """Points earned for `fraction` of the question, not rounded, within [0, points]."""
+    return max(ZERO, min(spec.points * fraction, spec.points))
+
+
+def round_points(value: Decimal) -> Decimal:
+    """Points as people read them: to the cent, halves up."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def score_for(spec: QuestionSpec, answer: Any) -> tuple[Decimal, Decimal]:
-    """(fraction, points earned rounded to 2 places), both within their bounds."""
+    """(fraction, points earned rounded to the cent), both within their bounds. The rounded
+    points are for showing one question; a total adds the unrounded parts (`total_for`)."""
     fraction = fraction_for(spec, answer)
-    score = (spec.points * fraction).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return fraction, min(score, spec.points)
+    return fraction, min(round_points(earned(spec, fraction)), spec.points)
+
+
+@dataclass(frozen=True)
+class Total:
+    score: Decimal
+    percent: Decimal
+
+
+def total_for(parts: Iterable[tuple[QuestionSpec, Decimal]], max_score: Decimal) -> Total:
+    """An attempt's score from each question's (spec, fraction): the unrounded points added up,
+    then rounded once, so three thirds of a point make 1.00, never 0.99 or 1.01. The percent
+    is that score as a whole share of `max_score`, rounded down, so it never shows a pass mark
+    the score did not reach (69.5 % is 69 %, not 70 %); 100 when there is nothing to score."""
+    score = round_points(sum((earned(spec, fraction) for spec, fraction in parts), ZERO))
+    if not max_score:
+        return Total(score=score, percent=Decimal("100"))
+    percent = (score * 100 / max_score).quantize(Decimal("1"), rounding=ROUND_DOWN)
+    return Total(score=score, percent=min(percent, Decimal("100")))

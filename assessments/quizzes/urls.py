@@ -20,6 +20,7 @@ urlpatterns = [
         views.answer_save,
         name="answer_save",
     ),
+    path("quizzes/attempts/<int:pk>/check/", views.attempt_check, name="attempt_check"),
     path("quizzes/attempts/<int:pk>/submit/", views.attempt_submit, name="attempt_submit"),
     path("quizzes/attempts/<int:pk>/review/", views.attempt_review, name="attempt_review"),
     # Authoring (training admins)

@@ -2,12 +2,13 @@
 practice conversation, using the real shipped content (courses/curriculum/ and
 assessments/content/).
 
-The quiz: the optional confidence question, then every question answered (the ordering and
-matching ones with the keyboard alone), each with how sure the learner is; answers save as they
-go and survive a reload; one answer is wrong on purpose while marked "Certain", so the review
-puts it first. The conversation: replies chosen with Tab and Enter, no feedback until the end,
-then a debrief with the outcome, the path, behaviour totals and a better reply; "Play again"
-starts afresh. The course page then shows both checkpoints done.
+The quiz: the optional confidence question, then every question answered one step at a time
+(the ordering and matching ones with the keyboard alone), each with how sure the learner is;
+answers save as they go and survive a reload; the check step finds nothing unanswered; one
+answer is wrong on purpose while marked "Certain", so the review puts it first. The
+conversation: replies chosen with Tab and Enter, no feedback until the end, then a debrief with
+the outcome, the path, behaviour totals and a better reply; "Play again" starts afresh. The
+course page then shows both checkpoints done.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from assessments.models import (
@@ -106,20 +107,6 @@ def tab_to_button(page: Page, within: str, text: str, limit: int = 60) -> None:
     pytest.fail(f"Tab never reached the button {text[:40]!r}")
 
 
-def choose_with_arrows(page: Page, select: Locator, value: str) -> None:
-    """On the focused <select>, move to the option with `value` with the arrow keys."""
-    current, target = select.evaluate(
-        """(el, value) => [el.selectedIndex,
-                           [...el.options].findIndex((o) => o.value === value)]""",
-        value,
-    )
-    assert target >= 0, f"no option {value!r}"
-    key = "ArrowDown" if target > current else "ArrowUp"
-    for _ in range(abs(target - current)):
-        page.keyboard.press(key)
-    expect(select).to_have_value(value)
-
-
 def confidence_with_keys(page: Page, prefix: str, value: int) -> None:
     """Tab into the question's "How sure are you?" radios and pick `value` with the keyboard."""
     tab_to(page, f'input[name="{prefix}-confidence"]')
@@ -131,6 +118,41 @@ def confidence_with_keys(page: Page, prefix: str, value: int) -> None:
         for _ in range(abs(value - at)):
             page.keyboard.press(key)
     expect(page.locator(f'input[name="{prefix}-confidence"][value="{value}"]')).to_be_checked()
+
+
+def radio_with_keys(page: Page, name: str, value: str) -> None:
+    """Tab into a group of radios and check the one with `value` using the arrow keys."""
+    tab_to(page, f'input[name="{name}"]')
+    values = page.locator(f'input[name="{name}"]').evaluate_all("(els) => els.map((e) => e.value)")
+    at = values.index(page.evaluate("() => document.activeElement.value"))
+    target = values.index(value)
+    if at == target:
+        page.keyboard.press("Space")
+    for _ in range(abs(target - at)):
+        page.keyboard.press("ArrowDown" if target > at else "ArrowUp")
+    expect(page.locator(f'input[name="{name}"][value="{value}"]')).to_be_checked()
+
+
+def order_with_keys(page: Page, plan: Plan) -> None:
+    """Put the steps in order with Move up, by keyboard alone: focus stays on the moved item's
+    button, and the live region says where it went."""
+    items = page.locator(f"#{plan.prefix}-order .order-item")
+    target = [token(plan, choice_id) for choice_id in plan.expected["order"]]
+    for place, wanted in enumerate(target):
+        shown = items.evaluate_all("(els) => els.map((e) => +e.dataset.token)")
+        at = shown.index(wanted)
+        if at == place:
+            continue
+        tab_to(page, f"#{plan.prefix}-up-{wanted}")
+        for step in range(at - place):
+            page.keyboard.press("Enter")
+            now = at - step  # 1-based place after this move
+            still = f"#{plan.prefix}-up-{wanted}" if now > 1 else f"#{plan.prefix}-down-{wanted}"
+            expect(page.locator(still)).to_be_focused()
+        text = page.locator(f"#{plan.prefix}-item-{wanted}").inner_text().strip()
+        expect(page.locator(f"#{plan.prefix}-announce")).to_have_text(
+            f"Moved “{text}” to position {place + 1} of {len(target)}."
+        )
 
 
 def wait_until(check: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
@@ -237,15 +259,11 @@ def answer(page: Page, plan: Plan) -> None:
             "the typed answer to be saved",
         )
     elif plan.kind == "ordering":
-        for rank, choice_id in enumerate(plan.expected["order"], start=1):
-            select_id = f"{plan.prefix}-rank-{token(plan, choice_id)}"
-            tab_to(page, f"#{select_id}")
-            choose_with_arrows(page, page.locator(f"#{select_id}"), str(rank))
+        order_with_keys(page, plan)
     elif plan.kind == "matching":
         for prompt_id, answer_id in plan.expected["pairs"].items():
-            select_id = f"{plan.prefix}-match-{prompt_token(plan, prompt_id)}"
-            tab_to(page, f"#{select_id}")
-            choose_with_arrows(page, page.locator(f"#{select_id}"), str(token(plan, answer_id)))
+            name = f"{plan.prefix}-match-{prompt_token(plan, prompt_id)}"
+            radio_with_keys(page, name, str(token(plan, answer_id)))
     if plan.kind in {"ordering", "matching"}:
         confidence_with_keys(page, plan.prefix, plan.confidence)
     else:
@@ -280,13 +298,17 @@ def shows_answer(page: Page, plan: Plan) -> None:
     elif plan.kind == "short":
         expect(question.get_by_label("Your answer")).to_have_value(plan.expected["text"])
     elif plan.kind == "ordering":
-        for rank, choice_id in enumerate(plan.expected["order"], start=1):
-            rank_id = f"#{plan.prefix}-rank-{token(plan, choice_id)}"
-            expect(page.locator(rank_id)).to_have_value(str(rank))
+        shown = page.locator(f"#{plan.prefix}-order .order-item")
+        expect(shown).to_have_count(len(plan.expected["order"]))
+        assert shown.evaluate_all("(els) => els.map((e) => +e.dataset.token)") == [
+            token(plan, choice_id) for choice_id in plan.expected["order"]
+        ]
     elif plan.kind == "matching":
         for prompt_id, answer_id in plan.expected["pairs"].items():
-            match_id = f"#{plan.prefix}-match-{prompt_token(plan, prompt_id)}"
-            expect(page.locator(match_id)).to_have_value(str(token(plan, answer_id)))
+            name = f"{plan.prefix}-match-{prompt_token(plan, prompt_id)}"
+            expect(
+                page.locator(f'input[name="{name}"][value="{token(plan, answer_id)}"]')
+            ).to_be_checked()
     expect(question.get_by_label(CONFIDENCE[plan.confidence], exact=True)).to_be_checked()
     expect(page.locator(f"#saved-{plan.number}")).to_have_text("Saved")
 
@@ -322,38 +344,61 @@ def take_the_quiz(
     attempt = Attempt.objects.get(quiz=quiz, user=learner)
     expect(page).to_have_url(f"{live_server.url}/quizzes/attempts/{attempt.pk}/")
     plans = plan_answers(attempt)
-    expect(page.locator("fieldset.question")).to_have_count(len(plans))
+    expect(page.locator("fieldset.question")).to_have_count(1)
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Question 1 of {len(plans)}")
     kinds = {p.kind for p in plans}
     assert {"ordering", "matching", "short", "multiple", "truefalse", "single"} <= kinds
-    # Nothing on the taking page gives the answers away: no feedback, no explanations.
-    html = page.content()
-    for plan in plans:
-        version = plan.item.version
-        secrets = [version.explanation_markdown] + [c.feedback for c in version.choices.all()]
-        for secret in filter(None, secrets):
-            assert secret not in html, f"the taking page shows {secret[:60]!r}"
-    axe(page)
-    fits_width(page)
 
-    # --- First half, then a reload: the answers are still there ------------------------------
+    def no_secrets() -> None:
+        # Nothing on the taking page gives the answers away: no feedback, no explanations.
+        html = page.content()
+        for plan in plans:
+            version = plan.item.version
+            secrets = [version.explanation_markdown] + [c.feedback for c in version.choices.all()]
+            for secret in filter(None, secrets):
+                assert secret not in html, f"the taking page shows {secret[:60]!r}"
+
+    def on_step(plan: Plan) -> None:
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            f"Question {plan.number} of {len(plans)}"
+        )
+
+    # --- First half, one question per step, then a reload: the answers are still there -----
     half = len(plans) // 2
     for plan in plans[:half]:
+        on_step(plan)
+        no_secrets()
         answer(page, plan)
+        page.get_by_role("button", name="Next", exact=True).tap()
+    on_step(plans[half])
     wait_until(saved_as_planned(plans[:half]), "the first answers to be saved")
     page.reload()
+    on_step(plans[half])  # where the learner left off
+    expect(page.locator(f"#saved-{plans[half].number}")).to_have_text("")
     for plan in plans[:half]:
+        page.locator(f'a.quiz-dot[href$="?q={plan.number}"]').tap()
+        on_step(plan)
         shows_answer(page, plan)
-    for plan in plans[half:]:
-        expect(page.locator(f"#saved-{plan.number}")).to_have_text("")
-
-    # --- The rest, all autosaved before submitting -------------------------------------------
-    for plan in plans[half:]:
-        answer(page, plan)
-    wait_until(saved_as_planned(plans), "every answer to be saved")
-    expect(page.locator("#save-problem")).to_be_hidden()
     axe(page)
     fits_width(page)
-    screenshot(page, "quiz-answered")
+
+    # --- The rest, all autosaved before submitting -------------------------------------------
+    page.locator(f'a.quiz-dot[href$="?q={plans[half].number}"]').tap()
+    for plan in plans[half:]:
+        on_step(plan)
+        no_secrets()
+        answer(page, plan)
+        axe(page)
+        fits_width(page)
+        screenshot(page, f"quiz-step-{plan.number}-{plan.kind}")
+        label = "Next" if plan is not plans[-1] else "Check your answers"
+        page.get_by_role("button", name=label, exact=True).tap()
+    wait_until(saved_as_planned(plans), "every answer to be saved")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
+    expect(page.get_by_text(f"You've answered all {len(plans)} questions.")).to_be_visible()
+    axe(page)
+    fits_width(page)
+    screenshot(page, "quiz-check")
     page.get_by_role("button", name="Submit my answers").tap()
 
     # --- The review -------------------------------------------------------------------------

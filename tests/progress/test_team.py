@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -219,3 +220,34 @@ def test_assigning_from_a_persons_page_ticks_just_them(
     assert form.initial["people"] == [learner.pk]
     everyone = client.get(reverse("assign"), {"team": downtown.pk}).context["form"]
     assert set(everyone.initial["people"]) == {learner.pk, other_learner.pk}
+
+
+def test_a_quiz_score_reads_the_same_on_every_page_and_in_the_export(
+    client, manager, learner, downtown, course
+):
+    """Two of three pairs right: 0.67 of 1 point is 67 % everywhere (the pass check reads 67 too),
+    not 67 % on the pages and 66.67 in the spreadsheet."""
+    from tests.assessments.builders import matching
+
+    quiz = build_quiz(course, questions=[matching()])
+    assignment_create(actor=manager, people=[learner], course=course)
+    attempt = attempts.attempt_start(quiz=quiz, user=learner)
+    item = attempt.items.select_related("version").get()
+    first, second, third = [p.pk for p in item.version.pairs.all()]
+    picks = {str(first): first, str(second): second, str(third): first}
+    attempts.answer_save(attempt=attempt, item=item, answer={"pairs": picks}, confidence=None)
+    attempt, _now = attempts.attempt_submit(attempt=attempt)
+    assert (attempt.score, attempt.percent) == (Decimal("0.67"), Decimal("67"))
+
+    client.force_login(manager)
+    export = client.get(reverse("team_progress_export"))
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
+    assert rows[1][rows[0].index("Latest quiz %")] == "67"
+    assert "Quiz 67%" in client.get(reverse("team_progress")).content.decode()
+    person = client.get(reverse("person_progress", args=[learner.pk])).content.decode()
+    assert "· 67% ·" in person
+    review = client.get(reverse("attempt_review", args=[attempt.pk])).content.decode()
+    assert "<strong>67%</strong>" in review and "0.67 of 1 points" in review
+    client.force_login(learner)
+    detail = client.get(reverse("quiz_detail", args=[quiz.key])).content.decode()
+    assert "67% ·" in detail

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assessments.models import Attempt, AttemptItem, Question, QuestionVersion, Quiz
 from courses.events import announce_learner_progressed
@@ -47,7 +48,11 @@ def start_refusal(*, quiz: Quiz, user: User, now: datetime | None = None) -> Sta
         .values_list("submitted_at", flat=True)
     )
     if quiz.max_attempts and len(finished) >= quiz.max_attempts:
-        return StartRefusal(_("You've used all %(n)s attempts.") % {"n": quiz.max_attempts})
+        n = quiz.max_attempts
+        return StartRefusal(
+            ngettext("You've used your one attempt.", "You've used all %(n)s attempts.", n)
+            % {"n": n}
+        )
     if quiz.cooldown_minutes and finished and finished[0]:
         until = finished[0] + timedelta(minutes=quiz.cooldown_minutes)
         if until > now:
@@ -204,19 +209,17 @@ def _grade(attempt: Attempt, status: str, now: datetime) -> Attempt:
             "version__choices", "version__pairs", "version__accepted"
         )
     )
-    total = Decimal("0")
+    parts = []
     for item in items:
-        item.fraction, item.score = grading.score_for(spec_for(item.version), item.answer)
-        total += item.score
+        spec = spec_for(item.version)
+        item.fraction, item.score = grading.score_for(spec, item.answer)
+        parts.append((spec, item.fraction))
     AttemptItem.objects.bulk_update(items, ["fraction", "score"])
+    total = grading.total_for(parts, attempt.max_score)
     attempt.status = status
     attempt.submitted_at = now
-    attempt.score = total
-    attempt.percent = (
-        (total * 100 / attempt.max_score).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        if attempt.max_score
-        else Decimal("100")
-    )
+    attempt.score = total.score
+    attempt.percent = total.percent
     attempt.passed = attempt.percent >= attempt.quiz.pass_percent
     attempt.save(update_fields=["status", "submitted_at", "score", "percent", "passed"])
     return attempt

@@ -500,10 +500,26 @@ def test_preview_shows_the_question_as_learners_see_it_without_answers(client, a
     html = html_of(response)
     assert response.status_code == 200
     assert "<strong>Bold</strong>" in html and "<script" not in html
-    assert 'type="radio" name="preview-choice" value="0"> Breathe' in html
+    assert 'type="radio" name="preview-choice" value="0"> <span>Breathe</span>' in html
     assert "SECRET-FEEDBACK" not in html and "correct" not in html
     client.force_login(learner)
     assert client.post(reverse("author_question_preview"), data).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    ["Which help? Choose all that apply.", "Which help? Pick ALL that  apply", "Which help?"],
+)
+def test_preview_says_choose_all_that_apply_once(client, admin, prompt):
+    client.force_login(admin)
+    data = question_post(
+        "options",
+        [{"text": "Listen", "correct": "on"}, {"text": "Nod", "correct": "on"}, {"text": "Leave"}],
+        prompt=prompt,
+        kind="multiple",
+    )
+    response = client.post(reverse("author_question_preview"), data, HTTP_HX_REQUEST="true")
+    assert html_of(response).lower().count("all that") == 1
 
 
 def test_question_editor_shows_the_preview_and_wires_it_to_the_form(client, admin, bank):
@@ -511,7 +527,8 @@ def test_question_editor_shows_the_preview_and_wires_it_to_the_form(client, admi
     client.force_login(admin)
     html = html_of(client.get(reverse("author_question", args=[question.pk])))
     assert f'hx-post="{reverse("author_question_preview")}"' in html
-    assert 'id="preview-match-0"' in html and '<option value="0">' in html
+    # Matching as learners meet it: each answer in full, a radio under each prompt.
+    assert 'name="preview-match-0" value="0"' in html and "<select" not in html
 
 
 # --- Query counts -----------------------------------------------------------------------------

@@ -236,3 +236,23 @@ def test_twenty_parallel_submits_grade_exactly_once():
     assert sorted(results) == [False] * 19 + [True]
     attempt.refresh_from_db()
     assert attempt.status == "submitted" and attempt.score == Decimal("1")
+
+
+def test_partial_credits_are_added_before_rounding(course, learner):
+    """Six questions two-thirds right: each shows 0.67 points, the attempt 4 points, not 4.02,
+    and its percent is that score's share, as every page and export shows it."""
+    from tests.assessments.builders import matching
+
+    quiz = build_quiz(course, questions=[matching(f"Match {n}") for n in range(6)])
+    attempt = attempts.attempt_start(quiz=quiz, user=learner, seed=3)
+    for item in attempt.items.select_related("version"):
+        pairs = [p.pk for p in item.version.pairs.all()]
+        two_of_three = {str(pairs[0]): pairs[0], str(pairs[1]): pairs[1], str(pairs[2]): pairs[0]}
+        attempts.answer_save(
+            attempt=attempt, item=item, answer={"pairs": two_of_three}, confidence=None
+        )
+    graded, _now = attempts.attempt_submit(attempt=attempt)
+    assert set(graded.items.values_list("score", flat=True)) == {Decimal("0.67")}
+    assert graded.score == Decimal("4.00")
+    assert graded.max_score == Decimal("6")
+    assert graded.percent == Decimal("66")  # 4 of 6 is 66.7 %; shown whole, never rounded up

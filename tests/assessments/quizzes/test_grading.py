@@ -1,7 +1,7 @@
 """Grading properties: scores stay in [0, points], answer order never matters, and a full
 correct answer always earns full points."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -156,3 +156,33 @@ def test_validate_answer_rejects_ids_from_elsewhere():
         except grading.InvalidAnswer:
             continue
         raise AssertionError(f"accepted {bad!r}")
+
+
+@settings(max_examples=300)
+@given(
+    specs=st.lists(questions, min_size=1, max_size=12),
+    data=st.data(),
+)
+def test_a_total_is_the_unrounded_parts_added_then_rounded_once(specs, data):
+    parts = [(spec, grading.fraction_for(spec, any_answer(data.draw, spec))) for spec in specs]
+    unrounded = sum((spec.points * fraction for spec, fraction in parts), Decimal(0))
+    max_score = sum((spec.points for spec in specs), Decimal(0))
+    total = grading.total_for(parts, max_score)
+    assert total.score == unrounded.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert Decimal(0) <= total.score <= max_score
+    assert total.percent == total.percent.to_integral_value()
+    assert 0 <= total.percent <= 100
+    if max_score:
+        # The percent is the score shown, never more: it cannot claim a pass mark not reached.
+        assert total.percent * max_score <= total.score * 100 < (total.percent + 1) * max_score
+
+
+def test_thirds_of_points_add_up_to_whole_points():
+    # Two of three pairs right, six times: each question shows 0.67, the total 4 (not 4.02).
+    spec = QuestionSpec(kind="matching", points=Decimal(1), pair_ids=(1, 2, 3))
+    two_of_three = {"pairs": {"1": 1, "2": 2, "3": 1}}
+    fraction, shown = grading.score_for(spec, two_of_three)
+    assert shown == Decimal("0.67")
+    total = grading.total_for([(spec, fraction)] * 6 + [(spec, Decimal(0))] * 7, Decimal(13))
+    assert total.score == Decimal("4.00")
+    assert total.percent == 30  # 4 of 13 is 30.8 %: shown as 30, as the pass check reads it

@@ -518,7 +518,7 @@ TABLE: dict[str, Row | tuple[Row, ...]] = {
         post=AUTHOR.succeeds_with(302),
         data=lambda w: {"draw-bank": w.bank.pk, "draw-count": 1},
     ),
-    "author_quiz_preview": Row(args=quiz_pk, get=AUTHOR),
+    "author_quiz_preview": Row(args=quiz_pk, get=AUTHOR, post=AUTHOR.succeeds_with(INVALID)),
     "author_quiz_publish": Row(args=quiz_pk, post=AUTHOR.succeeds_with(302)),
     "author_quiz_unpublish": Row(args=quiz_pk, post=AUTHOR.succeeds_with(302)),
     "author_quiz_slot_move": Row(

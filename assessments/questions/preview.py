@@ -50,6 +50,7 @@ class LearnerPreview:
     prefix: str = "preview"
     number: int = 1
     note: str = ""
+    answer_text: str = ""  # what was typed for a short answer, when shown again
     confidence_choices: Sequence[tuple[int, StrOrPromise]] = field(
         default_factory=lambda: AttemptItem.Confidence.choices
     )

@@ -335,16 +335,32 @@ def quiz_unpublish(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def quiz_preview(request: AuthedRequest, pk: int) -> HttpResponse:
-    """The whole quiz as learners will meet it, drafts included; nothing is recorded."""
+    """The whole quiz as learners will meet it, drafts included. Posting answers grades them
+    in memory and shows the marks and feedback ("Try it"); nothing is recorded, so no count,
+    result or report ever sees an author's try (see `preview`)."""
     quiz = permissions.get_authored_quiz(request.user, pk)
     course_title, _modules = _outline(quiz.course)
-    return render(
-        request,
-        "assessments/authoring/quiz_preview.html",
-        {
-            "quiz": quiz,
-            "course": quiz.course,
-            "course_title": course_title,
-            "previews": preview.quiz_preview(quiz),
-        },
-    )
+    context: dict[str, Any] = {"quiz": quiz, "course": quiz.course, "course_title": course_title}
+    status = 200
+    if request.method == "POST":
+        try:
+            questions, tried = preview.quiz_preview_try(quiz, request.POST)
+        except preview.PreviewOutOfDate:
+            questions, tried = preview.quiz_preview(quiz), None
+            context["error"] = _(
+                "The quiz changed since you opened this preview, so your answers couldn't be "
+                "marked. Here it is as it is now: try again."
+            )
+            status = 400
+        except preview.PreviewBadAnswer as exc:
+            questions, tried = preview.quiz_preview(quiz), None
+            context["error"] = _(
+                "An answer to question %(n)s isn't one of its options. Here is the quiz again: "
+                "try again."
+            ) % {"n": exc.number}
+            status = 400
+        context.update({"questions": questions, "tried": tried})
+    else:
+        context.update({"questions": preview.quiz_preview(quiz), "tried": None})
+    context["version_field"] = preview.VERSION_FIELD
+    return render(request, "assessments/authoring/quiz_preview.html", context, status=status)

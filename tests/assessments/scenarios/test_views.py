@@ -365,6 +365,33 @@ def test_preview_plays_without_recording(client, admin):
     assert not ScenarioRun.objects.exists()
 
 
+def test_an_author_playing_the_preview_to_the_end_finishes_nothing(client, admin):
+    """The admin is enrolled and has read every lesson: a preview that counted as a run would
+    finish the course and issue a certificate."""
+    from progress import services as progress_services
+    from progress.models import Certificate
+
+    scenario = build_scenario()
+    enrolment = enrolment_create(user=admin, course=scenario.course)
+    for key in scenario.course.published_version.modules.first().lessons.values_list(
+        "key", flat=True
+    ):
+        progress_services.lesson_complete(enrolment=enrolment, lesson_key=key)
+    client.force_login(admin)
+    sorry, options = reply(scenario, "I'm sorry"), reply(scenario, "I can send")
+    path = f"{sorry.pk},{options.pk}"
+
+    end = client.get(reverse("author_scenario_preview", args=[scenario.pk]), {"path": path})
+
+    assert "OUTCOME-LOYAL" in end.content.decode()
+    assert not ScenarioRun.objects.exists()
+    enrolment.refresh_from_db()
+    assert enrolment.completed_at is None
+    assert not Certificate.objects.exists()
+    detail = client.get(reverse("scenario_detail", args=[scenario.slug])).content.decode()
+    assert reverse("scenario_start", args=[scenario.slug]) in detail
+
+
 def test_author_list_query_count_is_flat(client, admin, django_assert_num_queries):
     build_scenario()
     client.force_login(admin)

@@ -510,8 +510,9 @@ TABLE: dict[str, Row | tuple[Row, ...]] = {
     "author_quiz": Row(args=quiz_pk, get=AUTHOR, post=AUTHOR.succeeds_with(INVALID)),
     "author_quiz_add_question": Row(
         args=quiz_pk,
+        get=AUTHOR,
         post=AUTHOR.succeeds_with(302),
-        data=lambda w: {"fixed-question": w.spare_question.pk},
+        data=lambda w: {"question": [w.spare_question.pk]},
     ),
     "author_quiz_add_draw": Row(
         args=quiz_pk,

@@ -556,15 +556,17 @@ TABLE: dict[str, Row | tuple[Row, ...]] = {
     "author_scenario_publish": Row(args=scenario_pk, post=AUTHOR.succeeds_with(302)),
     "author_scenario_unpublish": Row(args=scenario_pk, post=AUTHOR.succeeds_with(302)),
     "author_scenario_node_new": Row(args=scenario_pk, post=AUTHOR.succeeds_with(INVALID)),
+    # A line is edited with its replies in the editor; the line's and replies' own addresses
+    # lead there (302).
     "author_scenario_node": Row(
-        args=lambda w: [w.node.pk], get=AUTHOR, post=AUTHOR.succeeds_with(INVALID)
+        args=lambda w: [w.node.pk],
+        get=AUTHOR.succeeds_with(302),
+        post=AUTHOR.succeeds_with(INVALID),
     ),
     "author_scenario_node_delete": Row(args=lambda w: [w.node.pk], post=AUTHOR.succeeds_with(302)),
-    "author_scenario_reply_new": Row(
-        args=lambda w: [w.node.pk], get=AUTHOR, post=AUTHOR.succeeds_with(INVALID)
-    ),
+    "author_scenario_reply_new": Row(args=lambda w: [w.node.pk], get=AUTHOR.succeeds_with(302)),
     "author_scenario_reply": Row(
-        args=lambda w: [w.scenario_reply.pk], get=AUTHOR, post=AUTHOR.succeeds_with(INVALID)
+        args=lambda w: [w.scenario_reply.pk], get=AUTHOR.succeeds_with(302)
     ),
     "author_scenario_reply_delete": Row(
         args=lambda w: [w.scenario_reply.pk], post=AUTHOR.succeeds_with(302)

@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
 from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import ScenarioNode
+from assessments.models import ScenarioNode, ScenarioReply
 from config.forms import Form as BaseForm
 from courses.models import Course
 
@@ -79,36 +78,42 @@ class NodeForm(BaseForm):
     is_start = forms.BooleanField(label=_("The conversation starts here"), required=False)
 
 
-class NodeChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: ScenarioNode) -> str:
-        return f"{obj.name}: {Truncator(obj.line).chars(50)}"
-
-
 def _score_field_name(key: str) -> str:
     return f"score_{key}"
 
 
-class ReplyForm(BaseForm):
+# --- The line editor: a line and its replies in one form ---------------------------------------
+
+MAX_REPLY_ROWS = 12
+
+
+class ReplyRowForm(BaseForm):
+    """One reply in the line editor. `reply` is the id of an existing reply (empty for a new
+    one); `next_node` chooses among the scenario's lines, given as (id, label) so rendering many
+    rows costs no query."""
+
+    reply = forms.IntegerField(required=False, widget=forms.HiddenInput)
     text = forms.CharField(
         label=_("What the learner can say"), widget=forms.Textarea(attrs={"rows": 2})
     )
-    next_node = NodeChoiceField(
-        label=_("The customer's next line"),
-        queryset=ScenarioNode.objects.none(),
-        required=False,
-        empty_label=_("Not linked yet"),
+    next_node = forms.TypedChoiceField(
+        label=_("Leads to the customer's line"), coerce=int, required=False, empty_value=None
     )
     feedback = forms.CharField(
-        label=_("Feedback shown in the debrief"),
+        label=_("Why (shown in the debrief)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    remove = forms.BooleanField(label=_("Remove this reply"), required=False)
 
-    def __init__(self, *args: Any, nodes: QuerySet[ScenarioNode], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, lines: list[tuple[int, str]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["next_node"]
-        assert isinstance(field, NodeChoiceField)
-        field.queryset = nodes
+        self.fields["next_node"].choices = [  # type: ignore[attr-defined]
+            ("", _("Not linked yet")),
+            *(lines or []),
+        ]
         for key, label in BEHAVIOURS.items():
             self.fields[_score_field_name(key)] = forms.IntegerField(
                 label=label,
@@ -119,27 +124,45 @@ class ReplyForm(BaseForm):
                 widget=forms.NumberInput(attrs={"step": 1, "inputmode": "numeric"}),
             )
 
-    def main_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in ("text", "next_node", "feedback")]
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("remove"):
+            # A reply being removed needs nothing else to be right.
+            for name in list(self.errors):
+                if name != "reply":
+                    del self.errors[name]
+        return data
 
     def score_fields(self) -> list[forms.BoundField]:
         return [self[_score_field_name(key)] for key in BEHAVIOURS]
 
     def scores(self) -> dict[str, int]:
         """The behaviour scores typed, by behaviour key (after is_valid)."""
-        return {key: int(self.cleaned_data[_score_field_name(key)] or 0) for key in BEHAVIOURS}
+        return {key: int(self.cleaned_data.get(_score_field_name(key)) or 0) for key in BEHAVIOURS}
 
     @staticmethod
-    def initial_for(
-        *, text: str, next_node: int | None, feedback: str, scores: dict[str, int]
-    ) -> dict[str, Any]:
-        """Initial data for editing a reply."""
-        initial: dict[str, Any] = {"text": text, "next_node": next_node, "feedback": feedback}
+    def initial_for(reply: ScenarioReply) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            "reply": reply.pk,
+            "text": reply.text,
+            "next_node": reply.next_node_id,
+            "feedback": reply.feedback,
+        }
         for key in BEHAVIOURS:
-            initial[_score_field_name(key)] = int(scores.get(key, 0))
+            initial[_score_field_name(key)] = int((reply.scores or {}).get(key, 0))
         return initial
 
     def add_service_error(self, key: str, message: str) -> None:
         """Attach a service's error for `key` (a field, or a behaviour key) to its field."""
         name = _score_field_name(key) if key in BEHAVIOURS else key
         self.add_error(name if name in self.fields else None, message)
+
+
+ReplyRowFormSet = forms.formset_factory(
+    ReplyRowForm, extra=0, max_num=MAX_REPLY_ROWS, validate_max=True, absolute_max=MAX_REPLY_ROWS
+)
+
+
+def line_choices(nodes: list[ScenarioNode]) -> list[tuple[int, str]]:
+    """(id, label) for every line, as the reply rows offer them. No query."""
+    return [(n.pk, f"{n.name}: {Truncator(n.line).chars(50)}") for n in nodes]

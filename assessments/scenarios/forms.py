@@ -58,12 +58,18 @@ class NodeForm(BaseForm):
         label=_("Label"),
         max_length=60,
         help_text=_("A short name you use to link replies to this line, e.g. “calmer”."),
+        error_messages={
+            "required": _("Give the line a short label, e.g. “calmer”."),
+            "invalid": _("Use a short label of letters, numbers and dashes, e.g. “calmer”."),
+        },
     )
     mood = forms.ChoiceField(
         label=_("Customer's mood"), choices=ScenarioNode.Mood.choices, initial="calm"
     )
     line = forms.CharField(
-        label=_("What the customer says"), widget=forms.Textarea(attrs={"rows": 3})
+        label=_("What the customer says"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Write what the customer says.")},
     )
     outcome = forms.ChoiceField(
         label=_("Does the conversation end here?"),
@@ -94,7 +100,9 @@ class ReplyRowForm(BaseForm):
 
     reply = forms.IntegerField(required=False, widget=forms.HiddenInput)
     text = forms.CharField(
-        label=_("What the learner can say"), widget=forms.Textarea(attrs={"rows": 2})
+        label=_("What the learner can say"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Write what the learner could say.")},
     )
     next_node = forms.TypedChoiceField(
         label=_("Leads to the customer's line"), coerce=int, required=False, empty_value=None

@@ -87,6 +87,15 @@ def test_a_line_and_its_replies_are_edited_on_the_branch_map(
     assert node.replies.first().text == better
     screenshot(page, "saved")
 
+    # One more blank reply, without losing what is typed in the others.
+    blank = page.locator("fieldset.reply-row").filter(has_text="New reply")
+    expect(blank).to_have_count(1)
+    page.locator("#id_reply-1-text").fill("Typed before asking for another row")
+    page.get_by_role("button", name="Add another reply").click()
+    expect(blank).to_have_count(2)
+    expect(page.locator("#id_reply-1-text")).to_have_value("Typed before asking for another row")
+    assert not node.replies.filter(text="Typed before asking for another row").exists()
+
 
 def test_several_questions_are_added_to_a_quiz_at_once(
     page: Page,
@@ -125,6 +134,10 @@ def test_several_questions_are_added_to_a_quiz_at_once(
     page.get_by_role("button", name="Add selected questions").click()
     expect(page.get_by_text("Added 2 questions.")).to_be_visible()
     assert quiz.slots.count() == before + 2
+    screenshot(page, "quiz")
+    axe(page)
+    if viewport == "phone":
+        fits_width(page)
 
 
 def test_trying_a_quiz_in_its_preview_marks_it_and_records_nothing(

@@ -425,6 +425,7 @@ def test_line_editor_errors_sit_on_their_fields_and_keep_everything_typed(client
     assert 'id="id_reply-1-score_stays_calm_error"' in html
     assert "Ensure this value is less than or equal to 2." in html
     assert 'id="id_reply-4-text_error"' in html  # a reply with feedback but no words
+    assert "Write what the learner could say." in html
 
     # What only the service can tell (the label is taken) is also said next to its field.
     response = client.post(url, line_data(opening, {"text": "Keep me too"}, name="calmer"))
@@ -547,6 +548,7 @@ def test_choosing_and_saving_a_line_with_htmx_swaps_only_the_workspace(client, a
     assert refused.status_code == 400
     assert "<html" not in refused.content.decode()
     assert 'id="id_line-line_error"' in refused.content.decode()
+    assert "Write what the customer says." in refused.content.decode()
 
 
 @pytest.mark.parametrize("copies", [1, 4])

@@ -186,3 +186,20 @@ def test_only_authors_may_try(client, learner, course):
     )
     assert response.status_code == 404
     assert not Attempt.objects.exists()
+
+
+@pytest.mark.parametrize("size", [1, 6])
+def test_preview_and_a_try_cost_the_same_queries_whatever_the_length(
+    client, admin, course, django_assert_num_queries, size
+):
+    kinds = [single, multiple, truefalse, short, ordering, matching]
+    quiz = build_quiz(course, questions=[kinds[n % 6](title=f"Q{n}") for n in range(size)])
+    client.force_login(admin)
+    url = reverse("author_quiz_preview", args=[quiz.pk])
+    # session, user, quiz with course, draft version, modules, slots, versions, their
+    # choices, pairs and accepted answers
+    with django_assert_num_queries(10):
+        assert client.get(url).status_code == 200
+    # plus the versions the quiz shows now
+    with django_assert_num_queries(11):
+        assert client.post(url, {"version": version_ids(quiz)}).status_code == 200

@@ -294,6 +294,9 @@ def test_create_a_scenario_then_lines_and_replies_then_publish(client, admin):
     scenario = Scenario.objects.get(slug="late-parcel")
     assert response.url == reverse("author_scenario", args=[scenario.pk])
     assert not scenario.is_published
+    empty = client.get(response.url)
+    assert empty.status_code == 200
+    assert "No lines yet" in empty.content.decode()
 
     new_line = reverse("author_scenario_node_new", args=[scenario.pk])
     client.post(
@@ -516,6 +519,10 @@ def test_the_map_shows_steps_start_endings_and_problems_in_words(client, admin):
     editor = reverse("author_scenario", args=[scenario.pk])
     assert f'href="{editor}?line={orphan_pk}#line-editor"' in html
     assert f'hx-get="{reverse("author_scenario_node", args=[orphan_pk])}"' in html
+    # A line that isn't one of this scenario's opens the start instead.
+    for wrong in ("x", "999999", str(ScenarioNode.objects.exclude(scenario=scenario).count())):
+        page = client.get(editor, {"line": wrong})
+        assert page.status_code == 200 and "Line “opening”" in page.content.decode()
     # With no line chosen, the start is open in the editor.
     chosen = 'aria-current="true"><span class="visually-hidden">Edit line </span><code>opening'
     assert chosen in html

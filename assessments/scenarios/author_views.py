@@ -33,12 +33,11 @@ from learners.permissions import require_author
 from . import permissions
 from .branch_map import branch_map
 from .forms import (
-    MAX_REPLY_ROWS,
     NodeForm,
     ReplyRowForm,
-    ReplyRowFormSet,
     ScenarioForm,
     line_choices,
+    reply_rows_class,
 )
 from .services import editing
 from .services.play import ScenarioGraph, Walk
@@ -69,12 +68,9 @@ def _node_initial(node: ScenarioNode) -> dict[str, Any]:
     }
 
 
-def _reply_rows(node: ScenarioNode, lines: list[tuple[int, str]], extra: int) -> Any:
+def _reply_rows(node: ScenarioNode, lines: list[tuple[int, str]], extra: int) -> forms.BaseFormSet:
     """The line's replies as an unbound set of rows, plus `extra` blank ones."""
-    formset_class = forms.formset_factory(
-        ReplyRowForm, extra=extra, max_num=MAX_REPLY_ROWS, absolute_max=MAX_REPLY_ROWS
-    )
-    return formset_class(
+    return reply_rows_class(extra)(
         prefix="reply",
         initial=[ReplyRowForm.initial_for(r) for r in node.replies.all()],
         form_kwargs={"lines": lines},
@@ -391,7 +387,7 @@ def node_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         total = data.get("reply-TOTAL_FORMS", "0")
         data["reply-TOTAL_FORMS"] = str(int(total) + 1 if total.isdigit() else 1)
     line_form = NodeForm(data, prefix="line")
-    rows = ReplyRowFormSet(data, prefix="reply", form_kwargs={"lines": lines})
+    rows = reply_rows_class()(data, prefix="reply", form_kwargs={"lines": lines})
     if more:
         return _editor(request, scenario, selected=node, line_form=line_form, reply_rows=rows)
     line_ok, rows_ok = line_form.is_valid(), rows.is_valid()

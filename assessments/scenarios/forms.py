@@ -166,9 +166,26 @@ class ReplyRowForm(BaseForm):
         self.add_error(name if name in self.fields else None, message)
 
 
-ReplyRowFormSet = forms.formset_factory(
-    ReplyRowForm, extra=0, max_num=MAX_REPLY_ROWS, validate_max=True, absolute_max=MAX_REPLY_ROWS
-)
+class BaseReplyRows(forms.BaseFormSet):
+    default_error_messages = {
+        "missing_management_form": _(
+            "This page was out of date, so nothing was saved. Reload it and try again."
+        ),
+        "too_many_forms": _("A line can have at most %(num)d replies here.")
+        % {"num": MAX_REPLY_ROWS},
+    }
+
+
+def reply_rows_class(extra: int = 0) -> type[forms.BaseFormSet]:
+    """The line editor's reply rows, with `extra` blank ones when shown unbound."""
+    return forms.formset_factory(
+        ReplyRowForm,
+        formset=BaseReplyRows,
+        extra=extra,
+        max_num=MAX_REPLY_ROWS,
+        validate_max=True,
+        absolute_max=MAX_REPLY_ROWS,
+    )
 
 
 def line_choices(nodes: list[ScenarioNode]) -> list[tuple[int, str]]:

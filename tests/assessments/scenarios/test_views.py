@@ -477,6 +477,26 @@ def test_a_reply_of_another_line_is_refused(client, admin):
     assert elsewhere.text.startswith("Sorry, could you")
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"reply-TOTAL_FORMS": "13"}, "A line can have at most 12 replies here."),
+        ({"reply-TOTAL_FORMS": "x"}, "This page was out of date, so nothing was saved."),
+    ],
+)
+def test_too_many_or_garbled_reply_rows_are_refused_in_words(client, admin, change, message):
+    scenario = build_scenario()
+    editing.scenario_unpublish(scenario=scenario, actor=None)
+    opening = scenario.start
+    client.force_login(admin)
+    data = {**line_data(opening, line="Changed"), **change}
+    response = client.post(reverse("author_scenario_node", args=[opening.pk]), data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    opening.refresh_from_db()
+    assert opening.line != "Changed"
+
+
 def test_add_another_reply_shows_a_blank_row_and_saves_nothing(client, admin):
     scenario = build_scenario()
     editing.scenario_unpublish(scenario=scenario, actor=None)

@@ -534,6 +534,10 @@ def test_the_map_shows_steps_start_endings_and_problems_in_words(client, admin):
     assert "<strong>Problem:</strong> Can&#x27;t be reached from the start" in orphan
     assert "Dead end: no replies, no outcome" in orphan
     assert 'data-targets="escalated calmer"' in columns[0]
+    # What is wrong with the whole conversation is said above the map.
+    ScenarioNode.objects.filter(scenario=scenario).update(outcome="")
+    whole = client.get(reverse("author_scenario", args=[scenario.pk])).content.decode()
+    assert "<strong>Problem:</strong> No line ends the conversation" in whole
     # Every box is a link that opens its line in the editor, with and without script.
     orphan_pk = ScenarioNode.objects.get(name="orphan").pk
     editor = reverse("author_scenario", args=[scenario.pk])

@@ -527,15 +527,16 @@ TABLE: dict[str, Row | tuple[Row, ...]] = {
     "author_quiz": Row(args=quiz_pk, get=AUTHOR, post=AUTHOR.succeeds_with(INVALID)),
     "author_quiz_add_question": Row(
         args=quiz_pk,
+        get=AUTHOR,
         post=AUTHOR.succeeds_with(302),
-        data=lambda w: {"fixed-question": w.spare_question.pk},
+        data=lambda w: {"question": [w.spare_question.pk]},
     ),
     "author_quiz_add_draw": Row(
         args=quiz_pk,
         post=AUTHOR.succeeds_with(302),
         data=lambda w: {"draw-bank": w.bank.pk, "draw-count": 1},
     ),
-    "author_quiz_preview": Row(args=quiz_pk, get=AUTHOR),
+    "author_quiz_preview": Row(args=quiz_pk, get=AUTHOR, post=AUTHOR.succeeds_with(INVALID)),
     "author_quiz_publish": Row(args=quiz_pk, post=AUTHOR.succeeds_with(302)),
     "author_quiz_unpublish": Row(args=quiz_pk, post=AUTHOR.succeeds_with(302)),
     "author_quiz_slot_move": Row(
@@ -572,15 +573,17 @@ TABLE: dict[str, Row | tuple[Row, ...]] = {
     "author_scenario_publish": Row(args=scenario_pk, post=AUTHOR.succeeds_with(302)),
     "author_scenario_unpublish": Row(args=scenario_pk, post=AUTHOR.succeeds_with(302)),
     "author_scenario_node_new": Row(args=scenario_pk, post=AUTHOR.succeeds_with(INVALID)),
+    # A line is edited with its replies in the editor; the line's and replies' own addresses
+    # lead there (302).
     "author_scenario_node": Row(
-        args=lambda w: [w.node.pk], get=AUTHOR, post=AUTHOR.succeeds_with(INVALID)
+        args=lambda w: [w.node.pk],
+        get=AUTHOR.succeeds_with(302),
+        post=AUTHOR.succeeds_with(INVALID),
     ),
     "author_scenario_node_delete": Row(args=lambda w: [w.node.pk], post=AUTHOR.succeeds_with(302)),
-    "author_scenario_reply_new": Row(
-        args=lambda w: [w.node.pk], get=AUTHOR, post=AUTHOR.succeeds_with(INVALID)
-    ),
+    "author_scenario_reply_new": Row(args=lambda w: [w.node.pk], get=AUTHOR.succeeds_with(302)),
     "author_scenario_reply": Row(
-        args=lambda w: [w.scenario_reply.pk], get=AUTHOR, post=AUTHOR.succeeds_with(INVALID)
+        args=lambda w: [w.scenario_reply.pk], get=AUTHOR.succeeds_with(302)
     ),
     "author_scenario_reply_delete": Row(
         args=lambda w: [w.scenario_reply.pk], post=AUTHOR.succeeds_with(302)

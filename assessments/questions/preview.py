@@ -70,6 +70,7 @@ class LearnerPreview:
     number: int = 1
     note: str = ""
     hint: str = ""
+    answer_text: str = ""  # what was typed for a short answer, when shown again
     confidence_choices: Sequence[tuple[int, StrOrPromise]] = field(
         default_factory=lambda: AttemptItem.Confidence.choices
     )

@@ -19,6 +19,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from assessments.models import Question, Quiz, QuizSlot
@@ -29,7 +30,7 @@ from courses.models import Course, Module
 from courses.permissions import get_authored_course
 
 from . import permissions, preview, selectors
-from .forms import AFTER_COURSE, QuizForm, SlotDrawForm, SlotQuestionForm
+from .forms import AFTER_COURSE, PickFilterForm, QuizForm, SlotDrawForm
 from .services import editing
 
 
@@ -166,30 +167,19 @@ def _slot_rows(slots: list[QuizSlot], tree: BankTree) -> list[SlotRow]:
     return rows
 
 
-def _question_groups(questions: list[Question], tree: BankTree) -> list[tuple[str, list]]:
-    groups: dict[int, list[tuple[int, str]]] = {}
-    for question in questions:
-        assert question.current is not None
-        label = f"{question.current.title} ({question.current.get_kind_display()})"
-        groups.setdefault(question.bank_id, []).append((question.pk, label))
-    return [(node.path, groups[node.bank.pk]) for node in tree.flat() if node.bank.pk in groups]
-
-
 def _quiz_page(
     request: AuthedRequest,
     quiz: Quiz,
     *,
     form: QuizForm | None = None,
-    question_form: SlotQuestionForm | None = None,
     draw_form: SlotDrawForm | None = None,
     outline: tuple[str, list[Module]] | None = None,
 ) -> HttpResponse:
     course_title, modules = outline or _outline(quiz.course)
     tree = bank_tree()
     slots = list(quiz.slots.select_related("question__current", "bank").order_by("position", "pk"))
-    groups = _question_groups(selectors.pickable_questions(exclude_quiz=quiz), tree)
     banks = [node for node in tree.flat() if node.question_count]
-    forms = [form, question_form, draw_form]
+    forms = [form, draw_form]
     status = 400 if any(f is not None and f.errors for f in forms) else 200
     return render(
         request,
@@ -201,9 +191,8 @@ def _quiz_page(
             "form": form
             or QuizForm(modules=_module_choices(modules, quiz), initial=_quiz_initial(quiz)),
             "slots": _slot_rows(slots, tree),
-            "question_form": question_form or SlotQuestionForm(groups=groups, prefix="fixed"),
             "draw_form": draw_form or SlotDrawForm(banks=banks, prefix="draw"),
-            "has_questions": bool(groups),
+            "has_questions": any(node.question_count for node in banks),
             "has_banks": bool(banks),
         },
         status=status,
@@ -232,25 +221,101 @@ def _to_slots(quiz: Quiz, anchor: str = "slots") -> HttpResponse:
     return redirect(f"{reverse('author_quiz', args=[quiz.pk])}#{anchor}")
 
 
+def _picker_filter(form: PickFilterForm) -> selectors.PickFilter:
+    if not form.is_valid():
+        return selectors.PickFilter()
+    data = form.cleaned_data
+    return selectors.PickFilter(search=data["q"], bank=data["bank"], kind=data["kind"])
+
+
+def _posted_questions(request: AuthedRequest) -> tuple[list[Question], bool]:
+    """The questions ticked, in the order the page listed them, once each, and whether some
+    value was not a question number at all (the rest are still returned, to stay ticked). One
+    query."""
+    ids: list[int] = []
+    garbled = False
+    for value in request.POST.getlist("question"):
+        try:
+            pk = int(value)
+        except ValueError:
+            garbled = True
+            continue
+        if pk not in ids:
+            ids.append(pk)
+    found = Question.objects.select_related("current").in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found], garbled
+
+
+def _names(questions: list[Question]) -> str:
+    return ", ".join(f"“{q}”" for q in questions)
+
+
 @login_required
-@require_POST
-def slot_add_question(request: AuthedRequest, pk: int) -> HttpResponse:
+def questions_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Choose several questions from the banks and add them in one go. GET lists them, narrowed
+    by the filter in the address (?q=&bank=&kind=); POST adds the ticked ones and goes back to
+    the quiz, saying which were skipped. An empty or garbled choice comes back with 400 and
+    the ticks kept."""
     quiz = permissions.get_authored_quiz(request.user, pk)
     tree = bank_tree()
-    groups = _question_groups(selectors.pickable_questions(exclude_quiz=quiz), tree)
-    form = SlotQuestionForm(request.POST, groups=groups, prefix="fixed")
-    if form.is_valid():
-        question = Question.objects.filter(pk=form.cleaned_data["question"]).first()
-        try:
-            if question is None:
-                raise ValidationError({"question": _("Choose a question.")})
-            slot = editing.slot_add_question(quiz=quiz, question=question)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
+    banks = [node for node in tree.flat() if node.question_count]
+    filter_form = PickFilterForm(request.GET or None, banks=tree.flat())
+    error = ""
+    ticked: set[int] = set()
+    if request.method == "POST":
+        questions, garbled = _posted_questions(request)
+        ticked = {q.pk for q in questions}
+        if garbled:
+            error = _("Something in that list wasn't a question. Check your ticks and add again.")
         else:
-            messages.success(request, _("Question added."))
-            return _to_slots(quiz, f"slot-{slot.pk}")
-    return _quiz_page(request, quiz, question_form=form)
+            try:
+                result = editing.slots_add_questions(quiz=quiz, questions=questions)
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+            else:
+                _report_added(request, result)
+                anchor = f"slot-{result.slots[0].pk}" if result.slots else "slots"
+                return _to_slots(quiz, anchor)
+    course_title, _modules = _outline(quiz.course)
+    rows = selectors.question_picker(quiz=quiz, tree=tree, only=_picker_filter(filter_form))
+    return render(
+        request,
+        "assessments/authoring/quiz_questions.html",
+        {
+            "quiz": quiz,
+            "course": quiz.course,
+            "course_title": course_title,
+            "filter_form": filter_form,
+            "filtered": filter_form.is_bound,
+            "rows": rows,
+            "shown": sum(row.matches for row in rows),
+            "ticked": ticked,
+            "error": error,
+            "draw_form": SlotDrawForm(banks=banks, prefix="draw"),
+            "has_banks": bool(banks),
+        },
+        status=400 if error or filter_form.errors else 200,
+    )
+
+
+def _report_added(request: AuthedRequest, result: editing.QuestionsAdded) -> None:
+    if result.slots:
+        messages.success(
+            request,
+            ngettext("Added %(n)s question.", "Added %(n)s questions.", len(result.slots))
+            % {"n": len(result.slots)},
+        )
+    if result.already_in:
+        messages.info(
+            request,
+            _("Already in this quiz, so not added again: %(names)s.")
+            % {"names": _names(result.already_in)},
+        )
+    if result.unusable:
+        messages.warning(
+            request,
+            _("Archived or empty, so not added: %(names)s.") % {"names": _names(result.unusable)},
+        )
 
 
 @login_required
@@ -335,16 +400,32 @@ def quiz_unpublish(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def quiz_preview(request: AuthedRequest, pk: int) -> HttpResponse:
-    """The whole quiz as learners will meet it, drafts included; nothing is recorded."""
+    """The whole quiz as learners will meet it, drafts included. Posting answers grades them
+    in memory and shows the marks and feedback ("Try it"); nothing is recorded, so no count,
+    result or report ever sees an author's try (see `preview`)."""
     quiz = permissions.get_authored_quiz(request.user, pk)
     course_title, _modules = _outline(quiz.course)
-    return render(
-        request,
-        "assessments/authoring/quiz_preview.html",
-        {
-            "quiz": quiz,
-            "course": quiz.course,
-            "course_title": course_title,
-            "previews": preview.quiz_preview(quiz),
-        },
-    )
+    context: dict[str, Any] = {"quiz": quiz, "course": quiz.course, "course_title": course_title}
+    status = 200
+    if request.method == "POST":
+        try:
+            questions, tried = preview.quiz_preview_try(quiz, request.POST)
+        except preview.PreviewOutOfDate:
+            questions, tried = preview.quiz_preview(quiz), None
+            context["error"] = _(
+                "The quiz changed since you opened this preview, so your answers couldn't be "
+                "marked. Here it is as it is now: try again."
+            )
+            status = 400
+        except preview.PreviewBadAnswer as exc:
+            questions, tried = preview.quiz_preview(quiz), None
+            context["error"] = _(
+                "An answer to question %(n)s isn't one of its options. Here is the quiz again: "
+                "try again."
+            ) % {"n": exc.number}
+            status = 400
+        context.update({"questions": questions, "tried": tried})
+    else:
+        context.update({"questions": preview.quiz_preview(quiz), "tried": None})
+    context["version_field"] = preview.VERSION_FIELD
+    return render(request, "assessments/authoring/quiz_preview.html", context, status=status)

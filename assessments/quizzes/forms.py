@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from assessments.models import QuestionVersion
 from assessments.questions.selectors import BankNode
 from config.forms import Form as BaseForm
 
@@ -78,17 +79,23 @@ class QuizForm(BaseForm):
         ]
 
 
-class SlotQuestionForm(BaseForm):
-    question = forms.TypedChoiceField(label=_("Question"), coerce=int)
+class PickFilterForm(BaseForm):
+    """Narrows the questions offered on the "add questions" page (a GET form)."""
 
-    def __init__(
-        self,
-        *args: Any,
-        groups: Sequence[tuple[str, Sequence[tuple[int, str]]]] = (),
-        **kwargs: Any,
-    ) -> None:
+    q = forms.CharField(label=_("Words in the name or question"), max_length=100, required=False)
+    bank = forms.TypedChoiceField(label=_("Bank"), coerce=int, required=False, empty_value=None)
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        required=False,
+        choices=[("", _("Any kind")), *QuestionVersion.Kind.choices],
+    )
+
+    def __init__(self, *args: Any, banks: Sequence[BankNode] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["question"].choices = [("", _("Choose a question")), *groups]  # type: ignore[attr-defined]
+        self.fields["bank"].choices = [  # type: ignore[attr-defined]
+            ("", _("Every bank")),
+            *((node.bank.pk, node.path) for node in banks),
+        ]
 
 
 class SlotDrawForm(BaseForm):

@@ -3,19 +3,76 @@ follow. Each function states the queries it costs; templates get the results and
 
 from __future__ import annotations
 
-from assessments.models import Question, Quiz
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef
+
+from assessments.models import Question, Quiz, QuizSlot
+from assessments.questions.selectors import BankTree
 from courses.models import Course, CourseVersion, Module
 
 
-def pickable_questions(*, exclude_quiz: Quiz | None = None) -> list[Question]:
-    """Questions that can be added to a quiz as fixed questions, by bank then age, current
-    version joined; without those already fixed in `exclude_quiz`. One query."""
-    questions = Question.objects.filter(archived=False, current__isnull=False)
-    if exclude_quiz is not None:
-        questions = questions.exclude(
-            pk__in=exclude_quiz.slots.filter(question__isnull=False).values("question_id")
+@dataclass(frozen=True)
+class PickRow:
+    """A question offered on the "add questions" page. `banks` are its bank and the banks
+    around it (so a filter on a bank finds what is inside it); `text` is what a search reads,
+    folded; `matches` says whether the filter asked for keeps it."""
+
+    question: Question
+    bank_path: str
+    banks: tuple[int, ...]
+    text: str
+    in_quiz: bool
+    matches: bool
+
+
+@dataclass(frozen=True)
+class PickFilter:
+    """What the author narrowed the list to; empty values match everything."""
+
+    search: str = ""
+    bank: int | None = None
+    kind: str = ""
+
+    def keeps(self, *, banks: tuple[int, ...], kind: str, text: str) -> bool:
+        """Does a question in `banks`, of `kind`, reading `text` (folded), pass? No query."""
+        if self.bank is not None and self.bank not in banks:
+            return False
+        if self.kind and kind != self.kind:
+            return False
+        return all(word in text for word in self.search.casefold().split())
+
+
+def question_picker(*, quiz: Quiz, tree: BankTree, only: PickFilter) -> list[PickRow]:
+    """Every question an author can add to `quiz` as a fixed question (in use, with content),
+    those already in it marked, each saying whether `only` keeps it. All are listed, so the
+    page can narrow and widen the list in place without losing what was ticked. In bank order
+    (as `tree.flat()`), then oldest first. One query; [] when the banks hold no question."""
+    questions = (
+        Question.objects.filter(archived=False, current__isnull=False)
+        .annotate(in_quiz=Exists(QuizSlot.objects.filter(quiz=quiz, question=OuterRef("pk"))))
+        .select_related("current")
+    )
+    order = {node.bank.pk: n for n, node in enumerate(tree.flat())}
+    rows = []
+    for question in questions:
+        version = question.current
+        assert version is not None  # filtered above
+        node = tree.nodes.get(question.bank_id)
+        banks = (question.bank_id, *(b.pk for b in tree.ancestors(question.bank_id)))
+        text = f"{version.title} {version.prompt_markdown[:2000]}".casefold()
+        rows.append(
+            PickRow(
+                question=question,
+                bank_path=node.path if node else "",
+                banks=banks,
+                text=" ".join(text.split()),
+                in_quiz=question.in_quiz,
+                matches=only.keeps(banks=banks, kind=version.kind, text=text),
+            )
         )
-    return list(questions.select_related("current").order_by("bank_id", "pk"))
+    rows.sort(key=lambda r: (order.get(r.question.bank_id, len(order)), r.question.pk))
+    return rows
 
 
 def outline_version(course: Course) -> CourseVersion | None:

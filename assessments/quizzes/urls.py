@@ -29,7 +29,7 @@ urlpatterns = [
     path("author/quizzes/<int:pk>/", author_views.quiz_edit, name="author_quiz"),
     path(
         "author/quizzes/<int:pk>/questions/",
-        author_views.slot_add_question,
+        author_views.questions_add,
         name="author_quiz_add_question",
     ),
     path("author/quizzes/<int:pk>/draws/", author_views.slot_add_draw, name="author_quiz_add_draw"),

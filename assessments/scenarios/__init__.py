@@ -8,5 +8,6 @@ debrief.
 Modules: `loader` (YAML files → `ScenarioSpec`), `validation` (what makes a conversation
 playable), `specs` (what a conversation is made of), `services` (every write,
 and the read models of the chat and the debrief, by concept: `editing`, `importing`, `play`),
-`permissions`, `views` (learners), `author_views` and `forms` (training admins), `urls`.
+`permissions`, `views` (learners), `author_views`, `forms` and `branch_map` (the editor's map
+of lines and replies) for training admins, `urls`.
 """

@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
 from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import ScenarioNode
+from assessments.models import ScenarioNode, ScenarioReply
 from config.forms import Form as BaseForm
 from courses.models import Course
 
@@ -59,12 +58,18 @@ class NodeForm(BaseForm):
         label=_("Label"),
         max_length=60,
         help_text=_("A short name you use to link replies to this line, e.g. “calmer”."),
+        error_messages={
+            "required": _("Give the line a short label, e.g. “calmer”."),
+            "invalid": _("Use a short label of letters, numbers and dashes, e.g. “calmer”."),
+        },
     )
     mood = forms.ChoiceField(
         label=_("Customer's mood"), choices=ScenarioNode.Mood.choices, initial="calm"
     )
     line = forms.CharField(
-        label=_("What the customer says"), widget=forms.Textarea(attrs={"rows": 3})
+        label=_("What the customer says"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Write what the customer says.")},
     )
     outcome = forms.ChoiceField(
         label=_("Does the conversation end here?"),
@@ -79,36 +84,44 @@ class NodeForm(BaseForm):
     is_start = forms.BooleanField(label=_("The conversation starts here"), required=False)
 
 
-class NodeChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: ScenarioNode) -> str:
-        return f"{obj.name}: {Truncator(obj.line).chars(50)}"
-
-
 def _score_field_name(key: str) -> str:
     return f"score_{key}"
 
 
-class ReplyForm(BaseForm):
+# --- The line editor: a line and its replies in one form ---------------------------------------
+
+MAX_REPLY_ROWS = 12
+
+
+class ReplyRowForm(BaseForm):
+    """One reply in the line editor. `reply` is the id of an existing reply (empty for a new
+    one); `next_node` chooses among the scenario's lines, given as (id, label) so rendering many
+    rows costs no query."""
+
+    reply = forms.IntegerField(required=False, widget=forms.HiddenInput)
     text = forms.CharField(
-        label=_("What the learner can say"), widget=forms.Textarea(attrs={"rows": 2})
+        label=_("What the learner can say"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Write what the learner could say.")},
     )
-    next_node = NodeChoiceField(
-        label=_("The customer's next line"),
-        queryset=ScenarioNode.objects.none(),
-        required=False,
-        empty_label=_("Not linked yet"),
+    next_node = forms.TypedChoiceField(
+        label=_("Leads to the customer's line"), coerce=int, required=False, empty_value=None
     )
     feedback = forms.CharField(
-        label=_("Feedback shown in the debrief"),
+        label=_("Why (shown in the debrief)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    remove = forms.BooleanField(label=_("Remove this reply"), required=False)
 
-    def __init__(self, *args: Any, nodes: QuerySet[ScenarioNode], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, lines: list[tuple[int, str]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["next_node"]
-        assert isinstance(field, NodeChoiceField)
-        field.queryset = nodes
+        self.fields["next_node"].choices = [  # type: ignore[attr-defined]
+            ("", _("Not linked yet")),
+            *(lines or []),
+        ]
         for key, label in BEHAVIOURS.items():
             self.fields[_score_field_name(key)] = forms.IntegerField(
                 label=label,
@@ -119,27 +132,62 @@ class ReplyForm(BaseForm):
                 widget=forms.NumberInput(attrs={"step": 1, "inputmode": "numeric"}),
             )
 
-    def main_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in ("text", "next_node", "feedback")]
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("remove"):
+            # A reply being removed needs nothing else to be right.
+            for name in list(self.errors):
+                if name != "reply":
+                    del self.errors[name]
+        return data
 
     def score_fields(self) -> list[forms.BoundField]:
         return [self[_score_field_name(key)] for key in BEHAVIOURS]
 
     def scores(self) -> dict[str, int]:
         """The behaviour scores typed, by behaviour key (after is_valid)."""
-        return {key: int(self.cleaned_data[_score_field_name(key)] or 0) for key in BEHAVIOURS}
+        return {key: int(self.cleaned_data.get(_score_field_name(key)) or 0) for key in BEHAVIOURS}
 
     @staticmethod
-    def initial_for(
-        *, text: str, next_node: int | None, feedback: str, scores: dict[str, int]
-    ) -> dict[str, Any]:
-        """Initial data for editing a reply."""
-        initial: dict[str, Any] = {"text": text, "next_node": next_node, "feedback": feedback}
+    def initial_for(reply: ScenarioReply) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            "reply": reply.pk,
+            "text": reply.text,
+            "next_node": reply.next_node_id,
+            "feedback": reply.feedback,
+        }
         for key in BEHAVIOURS:
-            initial[_score_field_name(key)] = int(scores.get(key, 0))
+            initial[_score_field_name(key)] = int((reply.scores or {}).get(key, 0))
         return initial
 
     def add_service_error(self, key: str, message: str) -> None:
         """Attach a service's error for `key` (a field, or a behaviour key) to its field."""
         name = _score_field_name(key) if key in BEHAVIOURS else key
         self.add_error(name if name in self.fields else None, message)
+
+
+class BaseReplyRows(forms.BaseFormSet):
+    default_error_messages = {
+        "missing_management_form": _(
+            "This page was out of date, so nothing was saved. Reload it and try again."
+        ),
+        "too_many_forms": _("A line can have at most %(num)d replies here.")
+        % {"num": MAX_REPLY_ROWS},
+    }
+
+
+def reply_rows_class(extra: int = 0) -> type[forms.BaseFormSet]:
+    """The line editor's reply rows, with `extra` blank ones when shown unbound."""
+    return forms.formset_factory(
+        ReplyRowForm,
+        formset=BaseReplyRows,
+        extra=extra,
+        max_num=MAX_REPLY_ROWS,
+        validate_max=True,
+        absolute_max=MAX_REPLY_ROWS,
+    )
+
+
+def line_choices(nodes: list[ScenarioNode]) -> list[tuple[int, str]]:
+    """(id, label) for every line, as the reply rows offer them. No query."""
+    return [(n.pk, f"{n.name}: {Truncator(n.line).chars(50)}") for n in nodes]

@@ -1,6 +1,6 @@
 """Practice conversations: the learner's pages under /practice/, the authors' under
-/author/scenarios/ (a line at /author/scenarios/lines/<pk>/, a reply at
-/author/scenarios/replies/<pk>/)."""
+/author/scenarios/ (a line at /author/scenarios/lines/<pk>/, where its editor posts; a reply at
+/author/scenarios/replies/<pk>/, which leads to its line in the editor)."""
 
 from django.urls import path
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 if TYPE_CHECKING:
     from assessments.models import Scenario, ScenarioNode
@@ -30,15 +30,36 @@ MAX_REPLIES = 4
 class Problem:
     """One reason a scenario can't be played. `node` names the line it is about, `reply` is
     the 0-based index of the reply within that line, `field` the scenario field (e.g. "start",
-    "course") for problems not about one line."""
+    "course") for problems not about one line. `label` is a few words for the line's box on
+    the branch map; `message` says the whole of it."""
 
     message: str
     node: str | None = None
     reply: int | None = None
     field: str | None = None
+    code: str = ""  # what kind of problem, for a short label on the branch map (see LABELS)
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def label(self) -> str:
+        """A few words naming the problem (the reply's number included); the message when the
+        problem has no short form."""
+        if self.code not in LABELS:
+            return self.message
+        return str(LABELS[self.code]) % {"n": (self.reply or 0) + 1}
+
+
+LABELS = {
+    "unreachable": gettext_lazy("Can't be reached from the start"),
+    "end_with_replies": gettext_lazy("An ending with replies"),
+    "dead_end": gettext_lazy("Dead end: no replies, no outcome"),
+    "reply_count": gettext_lazy("Needs 2 to 4 replies"),
+    "unlinked": gettext_lazy("Reply %(n)s leads nowhere yet"),
+    "unknown_target": gettext_lazy("Reply %(n)s leads to a missing line"),
+    "no_way_out": gettext_lazy("No ending can be reached from here"),
+}
 
 
 @dataclass(frozen=True)
@@ -99,6 +120,7 @@ def graph_problems(*, start: str | None, nodes: Sequence[GraphNode]) -> list[Pro
                     )
                     % name,
                     node=node.name,
+                    code="unreachable",
                 )
             )
         if node.is_end and count:
@@ -110,6 +132,7 @@ def graph_problems(*, start: str | None, nodes: Sequence[GraphNode]) -> list[Pro
                     )
                     % name,
                     node=node.name,
+                    code="end_with_replies",
                 )
             )
         elif not node.is_end and not count:
@@ -121,6 +144,7 @@ def graph_problems(*, start: str | None, nodes: Sequence[GraphNode]) -> list[Pro
                     )
                     % name,
                     node=node.name,
+                    code="dead_end",
                 )
             )
         elif not node.is_end and not MIN_REPLIES <= count <= MAX_REPLIES:
@@ -133,6 +157,7 @@ def graph_problems(*, start: str | None, nodes: Sequence[GraphNode]) -> list[Pro
                     )
                     % {"name": node.name, "count": count},
                     node=node.name,
+                    code="reply_count",
                 )
             )
         for index, reply in enumerate(node.replies):
@@ -152,6 +177,7 @@ def graph_problems(*, start: str | None, nodes: Sequence[GraphNode]) -> list[Pro
                         % about,
                         node=node.name,
                         reply=index,
+                        code="unlinked",
                     )
                 )
             elif reply.next not in by_name:
@@ -164,6 +190,7 @@ def graph_problems(*, start: str | None, nodes: Sequence[GraphNode]) -> list[Pro
                         % about,
                         node=node.name,
                         reply=index,
+                        code="unknown_target",
                     )
                 )
         if (
@@ -181,6 +208,7 @@ def graph_problems(*, start: str | None, nodes: Sequence[GraphNode]) -> list[Pro
                     )
                     % name,
                     node=node.name,
+                    code="no_way_out",
                 )
             )
     return problems

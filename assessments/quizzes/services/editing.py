@@ -8,6 +8,7 @@ it changed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -142,6 +143,44 @@ def slot_add_question(*, quiz: Quiz, question: Question) -> QuizSlot:
         if quiz.slots.filter(question=question).exists():
             raise ValidationError({"question": _("That question is already in this quiz.")})
         return QuizSlot.objects.create(quiz=quiz, position=_next_position(quiz), question=question)
+
+
+@dataclass
+class QuestionsAdded:
+    """What `slots_add_questions` did: the new slots in order, and the questions it left out
+    because they were already fixed questions of the quiz, or can't be used (archived, empty)."""
+
+    slots: list[QuizSlot]
+    already_in: list[Question]
+    unusable: list[Question]
+
+
+def slots_add_questions(*, quiz: Quiz, questions: Sequence[Question]) -> QuestionsAdded:
+    """Add each of `questions` at the end of the quiz, in the order given, once each, skipping
+    those already in it and those that can't be used (see `QuestionsAdded`). Raises
+    ValidationError on `question` when `questions` is empty. Four queries."""
+    if not questions:
+        raise ValidationError({"question": _("Tick at least one question to add.")})
+    with transaction.atomic():
+        _locked(quiz)
+        present = set(
+            quiz.slots.filter(question__isnull=False).values_list("question_id", flat=True)
+        )
+        position = _next_position(quiz)
+        added: list[QuizSlot] = []
+        already_in: list[Question] = []
+        unusable: list[Question] = []
+        for question in questions:
+            if question.pk in present:
+                already_in.append(question)
+            elif question.archived or question.current_id is None:
+                unusable.append(question)
+            else:
+                present.add(question.pk)
+                added.append(QuizSlot(quiz=quiz, position=position, question=question))
+                position += 1
+        slots = QuizSlot.objects.bulk_create(added)
+    return QuestionsAdded(slots=slots, already_in=already_in, unusable=unusable)
 
 
 def usable_question_count(bank: QuestionBank) -> int:

@@ -2,8 +2,8 @@
 per concept; import from the module that holds what you need
 (`from assessments.scenarios.services import play`).
 
-- `editing`: authoring (`scenario_create`, `node_create`, `reply_update`, ...,
-  `scenario_publish`).
+- `editing`: authoring (`scenario_create`, `node_create`, `node_save` (a line and its replies
+  at once), `reply_update`, ..., `scenario_publish`).
 - `importing`: creating or refreshing a scenario from a file's `ScenarioSpec`
   (`scenario_import`).
 - `play`: learners playing (`run_start`, `run_reply`), and `ScenarioGraph`, which loads a

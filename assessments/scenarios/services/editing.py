@@ -6,7 +6,8 @@ problem is refused (unpublish it to rework it)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
@@ -244,6 +245,32 @@ def node_update(
     )
     if errors:
         raise ValidationError(errors)
+    _apply_node(
+        node,
+        name=name,
+        line=line,
+        mood=mood,
+        outcome=outcome,
+        outcome_text=outcome_text,
+        is_start=is_start,
+    )
+    _keep_playable(scenario)
+    return node
+
+
+def _apply_node(
+    node: ScenarioNode,
+    *,
+    name: str,
+    line: str,
+    mood: str,
+    outcome: str,
+    outcome_text: str,
+    is_start: bool,
+) -> None:
+    """Write validated values to the line (and the scenario's start). The caller checks the
+    scenario stays playable once all its changes are made."""
+    scenario = node.scenario
     node.name = name
     node.line = line.strip()
     node.mood = mood
@@ -256,6 +283,100 @@ def node_update(
     elif not is_start and scenario.start_id == node.pk:
         scenario.start = None
         scenario.save(update_fields=["start"])
+
+
+@dataclass(frozen=True)
+class ReplyChange:
+    """One reply as the line editor sends it: an existing `reply` to change or remove, or a
+    new one (`reply` None)."""
+
+    reply: ScenarioReply | None
+    text: str
+    next_node: ScenarioNode | None
+    feedback: str = ""
+    scores: Mapping[str, object] = field(default_factory=dict)
+    remove: bool = False
+
+
+def reply_error_key(index: int, name: str) -> str:
+    """How `node_save` names an error about field `name` of reply `index` (0-based)."""
+    return f"replies.{index}.{name}"
+
+
+@transaction.atomic
+def node_save(
+    *,
+    node: ScenarioNode,
+    name: str,
+    line: str,
+    mood: str,
+    outcome: str,
+    outcome_text: str,
+    is_start: bool,
+    replies: Sequence[ReplyChange],
+) -> ScenarioNode:
+    """Change a line and its replies together, as the line editor shows them: each existing
+    reply changed or removed, new ones added after them. All or nothing.
+
+    Raises ValidationError with every problem at once: the line's own (as `node_update`), each
+    reply's under `reply_error_key(index, field)` (text, next_node, a behaviour's key), and a
+    general one when a published scenario would stop being playable. A reply of another line
+    is refused as not found.
+    """
+    scenario = node.scenario
+    errors: dict[str, str] = dict(
+        _node_errors(
+            scenario=scenario,
+            name=name,
+            line=line,
+            mood=mood,
+            outcome=outcome,
+            outcome_text=outcome_text,
+            exclude=node.pk,
+        )
+    )
+    cleaned: list[dict[str, int]] = []
+    for index, change in enumerate(replies):
+        if change.reply is not None and change.reply.node_id != node.pk:
+            raise ValidationError(_("That reply belongs to another line. Reload the page."))
+        scores: dict[str, int] = {}
+        if not change.remove:
+            for key, message in _reply_errors(
+                node=node, text=change.text, next_node=change.next_node
+            ).items():
+                errors[reply_error_key(index, key)] = message
+            try:
+                scores = scores_clean(change.scores)
+            except ValidationError as exc:
+                for key, messages in exc.message_dict.items():
+                    errors[reply_error_key(index, key)] = " ".join(messages)
+        cleaned.append(scores)
+    if errors:
+        raise ValidationError(errors)
+    _apply_node(
+        node,
+        name=name,
+        line=line,
+        mood=mood,
+        outcome=outcome,
+        outcome_text=outcome_text,
+        is_start=is_start,
+    )
+    last = node.replies.aggregate(last=Max("position"))["last"]
+    position = 0 if last is None else last + 1
+    for change, scores in zip(replies, cleaned, strict=True):
+        if change.remove:
+            if change.reply is not None:
+                change.reply.delete()
+            continue
+        reply = change.reply or ScenarioReply(node=node, position=position)
+        if change.reply is None:
+            position += 1
+        reply.text = change.text.strip()
+        reply.next_node = change.next_node
+        reply.feedback = change.feedback.strip()
+        reply.scores = scores
+        reply.save()
     _keep_playable(scenario)
     return node
 

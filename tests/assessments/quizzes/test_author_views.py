@@ -9,6 +9,7 @@ from django.urls import reverse
 from assessments.models import Question, QuestionBank, Quiz
 from assessments.questions import services as question_services
 from assessments.quizzes.services import editing
+from tests.assessments import builders
 from tests.assessments.questions.test_author_views import (
     html_of,
     make_questions,
@@ -64,6 +65,7 @@ def test_only_training_admins_reach_every_page_and_action(
         reverse("author_quizzes", args=[course.pk]),
         reverse("author_quiz_new", args=[course.pk]),
         reverse("author_quiz", args=[quiz.pk]),
+        reverse("author_quiz_add_question", args=[quiz.pk]),
     ]
     for url in pages:
         assert client.get(url).status_code == (200 if allowed else 404), url
@@ -94,7 +96,7 @@ def test_only_training_admins_reach_every_page_and_action(
         ),
         (
             reverse("author_quiz_add_question", args=[quiz.pk]),
-            {"fixed-question": str(extra[1].pk)},
+            {"question": [str(extra[1].pk)]},
             302,
         ),
         (
@@ -231,9 +233,9 @@ def test_slots_add_fixed_and_random_reorder_and_remove(client, admin, course, ba
     add_question = reverse("author_quiz_add_question", args=[quiz.pk])
     add_draw = reverse("author_quiz_add_draw", args=[quiz.pk])
 
-    client.post(add_question, {"fixed-question": str(first.pk)})
+    client.post(add_question, {"question": str(first.pk)})
     client.post(add_draw, {"draw-bank": str(bank.pk), "draw-count": "2"})
-    client.post(add_question, {"fixed-question": str(second.pk)})
+    client.post(add_question, {"question": str(second.pk)})
     slots = list(quiz.slots.order_by("position"))
     assert [(s.question_id, s.bank_id, s.draw_count) for s in slots] == [
         (first.pk, None, 1),
@@ -245,13 +247,10 @@ def test_slots_add_fixed_and_random_reorder_and_remove(client, admin, course, ba
     assert "Q0" in html and "Single choice" in html
     assert "2 random questions from “Customer service › De-escalation”" in html
     assert "Move Q1 up" in html  # the reorder buttons name what they move
-    # The question already in the quiz is not offered again.
-    offered = (
-        html_of(client.get(reverse("author_quiz", args=[quiz.pk])))
-        .split('name="fixed-question"')[1]
-        .split("</select>")[0]
-    )
-    assert f'value="{third.pk}"' in offered and f'value="{first.pk}"' not in offered
+    # The question already in the quiz can't be ticked again.
+    offered = html_of(client.get(add_question))
+    assert f'name="question" value="{third.pk}">' in offered
+    assert f'name="question" value="{first.pk}" disabled>' in offered
 
     response = client.post(
         reverse("author_quiz_slot_move", args=[slots[2].pk]), {"direction": "up"}
@@ -276,6 +275,129 @@ def test_slots_add_fixed_and_random_reorder_and_remove(client, admin, course, ba
         slots[0].pk,
         slots[2].pk,
     ]
+
+
+# --- Adding several questions at once -----------------------------------------------------------
+
+
+def test_several_questions_are_added_in_one_post_and_ones_in_the_quiz_are_skipped_by_name(
+    client, admin, course, bank
+):
+    first, second, third, fourth = make_questions(bank, 4)
+    quiz = make_quiz(course)
+    editing.slot_add_question(quiz=quiz, question=first)
+    client.force_login(admin)
+    url = reverse("author_quiz_add_question", args=[quiz.pk])
+
+    # Ticked in another tab before "first" was added here: it is skipped, and said so.
+    response = client.post(url, {"question": [third.pk, first.pk, second.pk, third.pk]})
+
+    assert response.status_code == 302
+    slots = list(quiz.slots.order_by("position"))
+    assert [s.question_id for s in slots] == [first.pk, third.pk, second.pk]
+    assert response.url == f"{reverse('author_quiz', args=[quiz.pk])}#slot-{slots[1].pk}"
+    page = html_of(client.get(response.url))
+    assert "Added 2 questions." in page
+    assert "Already in this quiz, so not added again: “Q0”." in page
+    assert fourth.pk not in [s.question_id for s in slots]
+
+
+def test_archived_questions_are_skipped_with_their_names(client, admin, course, bank):
+    kept, archived = make_questions(bank, 2)
+    Question.objects.filter(pk=archived.pk).update(archived=True)
+    quiz = make_quiz(course)
+    client.force_login(admin)
+    response = client.post(
+        reverse("author_quiz_add_question", args=[quiz.pk]),
+        {"question": [kept.pk, archived.pk]},
+        follow=True,
+    )
+    assert "Added 1 question." in html_of(response)
+    assert "Archived or empty, so not added: “Q1”." in html_of(response)
+    assert list(quiz.slots.values_list("question_id", flat=True)) == [kept.pk]
+
+
+@pytest.mark.parametrize("ticked", [[], ["x"], ["12abc"]])
+def test_nothing_or_garbage_ticked_comes_back_with_the_reason_and_no_change(
+    client, admin, course, bank, ticked
+):
+    make_questions(bank, 1)
+    quiz = make_quiz(course)
+    client.force_login(admin)
+    url = reverse("author_quiz_add_question", args=[quiz.pk])
+    response = client.post(f"{url}?kind=single", {"question": ticked})
+    assert response.status_code == 400
+    page = html_of(response)
+    assert 'id="picker-error" role="alert"' in page
+    assert "Tick at least one question" in page or "wasn&#x27;t a question" in page
+    assert 'name="kind"' in page and '<option value="single" selected>' in page  # filter kept
+    assert quiz.slots.count() == 0
+
+
+def test_a_refused_post_keeps_the_ticks(client, admin, course, bank):
+    first, second = make_questions(bank, 2)
+    quiz = make_quiz(course)
+    client.force_login(admin)
+    url = reverse("author_quiz_add_question", args=[quiz.pk])
+    response = client.post(url, {"question": [str(first.pk), "oops"]})
+    assert response.status_code == 400
+    assert f'value="{first.pk}" checked>' in html_of(response)
+    assert f'value="{second.pk}">' in html_of(response)
+    assert "1 selected" in html_of(response)
+    assert quiz.slots.count() == 0
+
+
+def test_the_list_is_narrowed_by_words_bank_inside_banks_and_kind(client, admin, course, bank):
+    calm = question_services.question_create(bank=bank, data=builders.single(title="Breathe first"))
+    inner = question_services.bank_path_get_or_create(
+        path=["Customer service", "De-escalation", "Apologies"]
+    )
+    sorry = question_services.question_create(bank=inner, data=builders.truefalse())
+    elsewhere = question_services.bank_path_get_or_create(path=["Phone calls"])
+    phone = question_services.question_create(
+        bank=elsewhere, data=builders.short(title="Hold music")
+    )
+    quiz = make_quiz(course)
+    client.force_login(admin)
+    url = reverse("author_quiz_add_question", args=[quiz.pk])
+
+    def shown(**query) -> set[int]:
+        page = html_of(client.get(url, query))
+        rows = page.split("<li data-picker-row")[1:]
+        return {
+            int(row.split('name="question" value="')[1].split('"')[0])
+            for row in rows
+            if " hidden>" not in row.split(">")[0] + ">"
+        }
+
+    assert shown() == {calm.pk, sorry.pk, phone.pk}
+    assert shown(q="BREATHE") == {calm.pk}
+    assert shown(q="sorry fault") == {sorry.pk}  # words in the question itself
+    assert shown(bank=bank.pk) == {calm.pk, sorry.pk}  # with the bank inside it
+    assert shown(bank=inner.pk) == {sorry.pk}
+    assert shown(kind="short") == {phone.pk}
+    assert shown(q="nothing like this") == set()
+    assert "No question matches" in html_of(client.get(url, {"q": "nothing like this"}))
+    # A filter that makes no sense is named next to its field; the list stays whole.
+    response = client.get(url, {"bank": "x", "kind": "essay"})
+    assert response.status_code == 400
+    assert 'id="id_bank_error"' in html_of(response) and 'id="id_kind_error"' in html_of(response)
+
+
+@pytest.mark.parametrize("size", [1, 8])
+def test_add_questions_page_query_count_is_fixed(
+    client, admin, course, bank, django_assert_num_queries, size
+):
+    questions = make_questions(bank, size * 2)
+    quiz = make_quiz(course)
+    for question in questions[:size]:
+        editing.slot_add_question(quiz=quiz, question=question)
+    client.force_login(admin)
+    # session, user, quiz with course, bank tree, questions, draft version, modules
+    with django_assert_num_queries(7):
+        response = client.get(reverse("author_quiz_add_question", args=[quiz.pk]))
+    assert response.status_code == 200
+    assert html_of(response).count("<li data-picker-row") == size * 2
 
 
 def test_a_random_draw_cannot_take_more_than_the_bank_holds(client, admin, course, bank):
@@ -365,9 +487,8 @@ def test_quiz_editor_query_count_is_fixed(
         editing.slot_add_question(quiz=quiz, question=question)
     editing.slot_add_draw(quiz=quiz, bank=bank, count=size)
     client.force_login(admin)
-    # session, user, quiz with course, draft version, live version's modules, slots, bank tree,
-    # questions to pick from
-    with django_assert_num_queries(8):
+    # session, user, quiz with course, draft version, live version's modules, slots, bank tree
+    with django_assert_num_queries(7):
         assert client.get(reverse("author_quiz", args=[quiz.pk])).status_code == 200
 
 

@@ -218,11 +218,15 @@ def test_only_training_admins_author_scenarios(client, request, persona, status,
         reverse("author_scenario", args=[scenario.pk]),
         reverse("author_scenario_check", args=[scenario.pk]),
         reverse("author_scenario_preview", args=[scenario.pk]),
+    ]:
+        assert client.get(url).status_code == status, url
+    # The old pages of a line and a reply lead to the line in the editor.
+    for url in [
         reverse("author_scenario_node", args=[node.pk]),
         reverse("author_scenario_reply_new", args=[node.pk]),
         reverse("author_scenario_reply", args=[first.pk]),
     ]:
-        assert client.get(url).status_code == status, url
+        assert client.get(url).status_code == (302 if status == 200 else 404), url
     unpublish = client.post(reverse("author_scenario_unpublish", args=[scenario.pk]))
     assert unpublish.status_code == (302 if status == 200 else 404)
     scenario.refresh_from_db()
@@ -243,6 +247,43 @@ def test_learners_cannot_post_authoring_changes(client, learner):
     assert ScenarioReply.objects.filter(pk=first.pk).exists()
 
 
+def line_data(node: ScenarioNode, *rows: dict, keep: bool = True, **line) -> dict:
+    """What the line editor posts for `node`: its fields (changed by `line`), its replies as
+    they are (unless `keep` is False), then `rows` (changes to them by index, or new ones)."""
+    data = {
+        "line-name": node.name,
+        "line-mood": node.mood,
+        "line-line": node.line,
+        "line-outcome": node.outcome,
+        "line-outcome_text": node.outcome_text,
+    }
+    if node.scenario.start_id == node.pk:
+        data["line-is_start"] = "on"
+    data.update({f"line-{k}": v for k, v in line.items()})
+    existing = [
+        {
+            "reply": r.pk,
+            "text": r.text,
+            "next_node": r.next_node_id or "",
+            "feedback": r.feedback,
+            **{f"score_{k}": v for k, v in (r.scores or {}).items()},
+        }
+        for r in node.replies.all()
+    ]
+    posted = existing if keep else []
+    for row in rows:
+        index = row.pop("index", None)
+        if index is not None:
+            posted[index] = {**posted[index], **row}
+        else:
+            posted.append(row)
+    data["reply-TOTAL_FORMS"] = str(len(posted))
+    data["reply-INITIAL_FORMS"] = str(sum(1 for r in posted if r.get("reply")))
+    for i, row in enumerate(posted):
+        data.update({f"reply-{i}-{k}": v for k, v in row.items() if v is not None})
+    return data
+
+
 def test_create_a_scenario_then_lines_and_replies_then_publish(client, admin):
     course = build_course(slug="phones", modules=1, lessons=1)
     client.force_login(admin)
@@ -253,12 +294,15 @@ def test_create_a_scenario_then_lines_and_replies_then_publish(client, admin):
     scenario = Scenario.objects.get(slug="late-parcel")
     assert response.url == reverse("author_scenario", args=[scenario.pk])
     assert not scenario.is_published
+    empty = client.get(response.url)
+    assert empty.status_code == 200
+    assert "No lines yet" in empty.content.decode()
 
     new_line = reverse("author_scenario_node_new", args=[scenario.pk])
     client.post(
         new_line, {"node-name": "opening", "node-mood": "anxious", "node-line": "Where is it?"}
     )
-    client.post(
+    response = client.post(
         new_line,
         {
             "node-name": "thanks",
@@ -270,9 +314,14 @@ def test_create_a_scenario_then_lines_and_replies_then_publish(client, admin):
     )
     opening = ScenarioNode.objects.get(scenario=scenario, name="opening")
     thanks = ScenarioNode.objects.get(scenario=scenario, name="thanks")
+    editor = reverse("author_scenario", args=[scenario.pk])
+    assert response.url == f"{editor}?line={thanks.pk}#line-editor"
     scenario.refresh_from_db()
     assert scenario.start == opening
 
+    # The opening line and its first reply, in one form.
+    page = client.get(editor, {"line": opening.pk}).content.decode()
+    assert 'name="reply-TOTAL_FORMS" value="1"' in page  # one blank reply offered
     scores = {
         "score_acknowledges_emotion": "2",
         "score_stays_calm": "0",
@@ -280,9 +329,13 @@ def test_create_a_scenario_then_lines_and_replies_then_publish(client, admin):
         "score_offers_options": "",
         "score_builds_rapport": "-1",
     }
-    add_reply = reverse("author_scenario_reply_new", args=[opening.pk])
-    response = client.post(add_reply, {"text": "Let me look.", "next_node": thanks.pk, **scores})
+    save = reverse("author_scenario_node", args=[opening.pk])
+    response = client.post(
+        save,
+        line_data(opening, {"text": "Let me look.", "next_node": thanks.pk, **scores}),
+    )
     assert response.status_code == 302
+    assert response.url == f"{editor}?line={opening.pk}#line-editor"
     created = ScenarioReply.objects.get(node=opening)
     assert created.next_node == thanks
     assert created.scores == {"acknowledges_emotion": 2, "takes_ownership": 1, "builds_rapport": -1}
@@ -291,20 +344,57 @@ def test_create_a_scenario_then_lines_and_replies_then_publish(client, admin):
     refused = client.post(publish)
     assert refused.status_code == 400
     assert "“opening” has 1 reply; offer 2 to 4" in refused.content.decode()
+    assert "Needs 2 to 4 replies" in refused.content.decode()  # on the line's box
     scenario.refresh_from_db()
     assert not scenario.is_published
 
-    client.post(add_reply, {"text": "I'll ring the courier.", "next_node": thanks.pk})
+    courier = {"text": "I'll ring the courier.", "next_node": thanks.pk}
+    client.post(save, line_data(opening, courier))
     assert client.post(publish).status_code == 302
     scenario.refresh_from_db()
     assert scenario.is_published
 
-    editor = client.get(reverse("author_scenario", args=[scenario.pk])).content.decode()
-    assert 'href="#line-thanks"' in editor
-    assert "Acknowledges emotion +2" in editor
+    editor_page = client.get(editor).content.decode()
+    assert 'href="#box-thanks"' in editor_page  # a reply leads to the box of its next line
+    assert 'name="reply-0-score_acknowledges_emotion" value="2"' in editor_page
 
 
-def test_form_errors_keep_what_was_typed(client, admin):
+def test_one_save_changes_the_line_removes_a_reply_and_adds_one(client, admin):
+    scenario = build_scenario()
+    editing.scenario_unpublish(scenario=scenario, actor=None)
+    opening = scenario.start
+    number = reply(scenario, "What's your order number?")
+    calmer = ScenarioNode.objects.get(scenario=scenario, name="calmer")
+    client.force_login(admin)
+
+    response = client.post(
+        reverse("author_scenario_node", args=[opening.pk]),
+        line_data(
+            opening,
+            {"index": 0, "text": "Please, calm down now.", "feedback": "Never works."},
+            {"index": 2, "remove": "on", "text": ""},
+            {"text": "That's awful, twice! Let me fix it.", "next_node": calmer.pk},
+            line="Wrong AGAIN!",
+            mood="frustrated",
+        ),
+    )
+
+    assert response.status_code == 302
+    opening.refresh_from_db()
+    assert opening.line == "Wrong AGAIN!" and opening.mood == "frustrated"
+    assert list(opening.replies.values_list("text", "feedback")) == [
+        ("Please, calm down now.", "Never works."),
+        (
+            "I'm sorry, getting it wrong twice is really frustrating. I'll sort it.",
+            "FEEDBACK-SORRY: you named the feeling and owned the fix.",
+        ),
+        ("That's awful, twice! Let me fix it.", ""),
+    ]
+    assert not ScenarioReply.objects.filter(pk=number.pk).exists()
+    assert opening.replies.count() == 3
+
+
+def test_line_editor_errors_sit_on_their_fields_and_keep_everything_typed(client, admin):
     scenario = build_scenario()
     editing.scenario_unpublish(scenario=scenario, actor=None)
     client.force_login(admin)
@@ -318,14 +408,192 @@ def test_form_errors_keep_what_was_typed(client, admin):
     assert "Another line in this scenario already has this label." in html
     assert typed in html
 
+    opening = scenario.start
+    before = list(opening.replies.values_list("text", "scores"))
+    url = reverse("author_scenario_node", args=[opening.pk])
     response = client.post(
-        reverse("author_scenario_reply_new", args=[scenario.start_id]),
-        {"text": "Keep me", "score_stays_calm": "7"},
+        url,
+        line_data(
+            opening,
+            {"index": 1, "text": "Changed but refused", "score_stays_calm": "7"},
+            {"text": "Keep me", "next_node": ""},
+            {"text": "", "feedback": "Feedback with no reply"},
+            line=typed,
+        ),
     )
     assert response.status_code == 400
     html = response.content.decode()
-    assert "Keep me" in html
+    assert typed in html and "Keep me" in html and "Changed but refused" in html
+    assert "Feedback with no reply" in html
+    assert 'id="id_reply-1-score_stays_calm_error"' in html
     assert "Ensure this value is less than or equal to 2." in html
+    assert 'id="id_reply-4-text_error"' in html  # a reply with feedback but no words
+    assert "Write what the learner could say." in html
+
+    # What only the service can tell (the label is taken) is also said next to its field.
+    response = client.post(url, line_data(opening, {"text": "Keep me too"}, name="calmer"))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_line-name_error"' in html and "already has this label" in html
+    assert "Keep me too" in html
+    opening.refresh_from_db()
+    assert opening.line != typed and opening.name == "opening"
+    assert list(opening.replies.values_list("text", "scores")) == before
+
+
+def test_a_published_conversation_refuses_a_save_that_breaks_it_and_keeps_the_typing(client, admin):
+    scenario = build_scenario()
+    opening = scenario.start
+    client.force_login(admin)
+    response = client.post(
+        reverse("author_scenario_node", args=[opening.pk]),
+        line_data(
+            opening,
+            {"index": 0, "remove": "on"},
+            {"index": 1, "remove": "on"},
+            {"index": 2, "text": "Only this one left"},
+        ),
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Learners are practising this scenario" in html
+    assert "Only this one left" in html
+    assert opening.replies.count() == 3
+
+
+def test_a_reply_of_another_line_is_refused(client, admin):
+    scenario = build_scenario()
+    editing.scenario_unpublish(scenario=scenario, actor=None)
+    opening = scenario.start
+    elsewhere = reply(scenario, "Sorry, could you")
+    client.force_login(admin)
+    response = client.post(
+        reverse("author_scenario_node", args=[opening.pk]),
+        line_data(opening, {"index": 0, "reply": elsewhere.pk, "text": "Hijack"}),
+    )
+    assert response.status_code == 400
+    assert "Some replies changed since you opened this line" in response.content.decode()
+    elsewhere.refresh_from_db()
+    assert elsewhere.text.startswith("Sorry, could you")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"reply-TOTAL_FORMS": "13"}, "A line can have at most 12 replies here."),
+        ({"reply-TOTAL_FORMS": "x"}, "This page was out of date, so nothing was saved."),
+    ],
+)
+def test_too_many_or_garbled_reply_rows_are_refused_in_words(client, admin, change, message):
+    scenario = build_scenario()
+    editing.scenario_unpublish(scenario=scenario, actor=None)
+    opening = scenario.start
+    client.force_login(admin)
+    data = {**line_data(opening, line="Changed"), **change}
+    response = client.post(reverse("author_scenario_node", args=[opening.pk]), data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    opening.refresh_from_db()
+    assert opening.line != "Changed"
+
+
+def test_add_another_reply_shows_a_blank_row_and_saves_nothing(client, admin):
+    scenario = build_scenario()
+    editing.scenario_unpublish(scenario=scenario, actor=None)
+    opening = scenario.start
+    client.force_login(admin)
+    data = line_data(opening, {"index": 0, "text": "Typed, not saved"})
+    url = reverse("author_scenario_node", args=[opening.pk])
+    response = client.post(url, {**data, "more": "1"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="reply-TOTAL_FORMS" value="4"' in html
+    assert "Typed, not saved" in html and "New reply" in html
+    assert not ScenarioReply.objects.filter(text="Typed, not saved").exists()
+
+
+def test_the_map_shows_steps_start_endings_and_problems_in_words(client, admin):
+    scenario = build_scenario()
+    editing.scenario_unpublish(scenario=scenario, actor=None)
+    ScenarioNode.objects.create(scenario=scenario, name="orphan", line="Hello?", position=9)
+    client.force_login(admin)
+    html = client.get(reverse("author_scenario", args=[scenario.pk])).content.decode()
+    columns = html.split('class="branch-column')[1:]
+    assert [c.split('class="branch-step">')[1].split("<")[0] for c in columns] == [
+        "Start",
+        "Step 2",
+        "Step 3",
+        "Not reached from the start",
+    ]
+    assert 'id="box-opening"' in columns[0]
+    assert ">Start</span>" in columns[0]
+    assert 'id="box-calmer"' in columns[1] and 'id="box-escalated"' in columns[1]
+    assert "Ending: Escalated" in columns[1]
+    assert 'id="box-loyal"' in columns[2] and 'id="box-cold"' in columns[2]
+    orphan = columns[3]
+    assert "<strong>Problem:</strong> Can&#x27;t be reached from the start" in orphan
+    assert "Dead end: no replies, no outcome" in orphan
+    assert 'data-targets="escalated calmer"' in columns[0]
+    # What is wrong with the whole conversation is said above the map.
+    ScenarioNode.objects.filter(scenario=scenario).update(outcome="")
+    whole = client.get(reverse("author_scenario", args=[scenario.pk])).content.decode()
+    assert "<strong>Problem:</strong> No line ends the conversation" in whole
+    # Every box is a link that opens its line in the editor, with and without script.
+    orphan_pk = ScenarioNode.objects.get(name="orphan").pk
+    editor = reverse("author_scenario", args=[scenario.pk])
+    assert f'href="{editor}?line={orphan_pk}#line-editor"' in html
+    assert f'hx-get="{reverse("author_scenario_node", args=[orphan_pk])}"' in html
+    # A line that isn't one of this scenario's opens the start instead.
+    for wrong in ("x", "999999", str(ScenarioNode.objects.exclude(scenario=scenario).count())):
+        page = client.get(editor, {"line": wrong})
+        assert page.status_code == 200 and "Line “opening”" in page.content.decode()
+    # With no line chosen, the start is open in the editor.
+    chosen = 'aria-current="true"><span class="visually-hidden">Edit line </span><code>opening'
+    assert chosen in html
+
+
+def test_choosing_and_saving_a_line_with_htmx_swaps_only_the_workspace(client, admin):
+    scenario = build_scenario()
+    editing.scenario_unpublish(scenario=scenario, actor=None)
+    calmer = ScenarioNode.objects.get(scenario=scenario, name="calmer")
+    client.force_login(admin)
+    htmx = {"HX-Request": "true", "HX-Target": "scenario-workspace"}
+    url = reverse("author_scenario_node", args=[calmer.pk])
+
+    chosen = client.get(url, headers=htmx)
+    assert chosen.status_code == 200
+    part = chosen.content.decode()
+    assert "<html" not in part and part.strip().startswith('<div id="scenario-workspace"')
+    assert "Line “calmer”" in part and "Fine. So what are you going to do about it?" in part
+
+    saved = client.post(url, line_data(calmer, line="Fine. Now what?"), headers=htmx)
+    assert saved.status_code == 200
+    part = saved.content.decode()
+    assert "<html" not in part
+    assert "Line “calmer” and its replies saved." in part
+    assert "“Fine. Now what?”" in part  # the map shows the change
+    calmer.refresh_from_db()
+    assert calmer.line == "Fine. Now what?"
+
+    refused = client.post(url, line_data(calmer, line=""), headers=htmx)
+    assert refused.status_code == 400
+    assert "<html" not in refused.content.decode()
+    assert 'id="id_line-line_error"' in refused.content.decode()
+    assert "Write what the customer says." in refused.content.decode()
+
+
+@pytest.mark.parametrize("copies", [1, 4])
+def test_editor_query_count_is_flat(client, admin, django_assert_num_queries, copies):
+    scenario = build_scenario()
+    editing.scenario_unpublish(scenario=scenario, actor=None)
+    calmer = ScenarioNode.objects.get(scenario=scenario, name="calmer")
+    for n in range(copies * 3):
+        editing.node_create(scenario=scenario, name=f"extra-{n}", line="More", outcome="loyal")
+    client.force_login(admin)
+    # session, user, scenario (+ course), lines, replies, courses for the details form
+    with django_assert_num_queries(6):
+        response = client.get(reverse("author_scenario", args=[scenario.pk]), {"line": calmer.pk})
+    assert response.status_code == 200
 
 
 def test_check_lists_problems_naming_the_line(client, admin):
@@ -334,7 +602,7 @@ def test_check_lists_problems_naming_the_line(client, admin):
     ScenarioNode.objects.create(scenario=scenario, name="orphan", line="Hello?", position=9)
     client.force_login(admin)
     html = client.get(reverse("author_scenario_check", args=[scenario.pk])).content.decode()
-    assert '<a href="#line-orphan">“orphan” can&#x27;t be reached' in html
+    assert '<a href="#box-orphan">“orphan” can&#x27;t be reached' in html
     fragment = client.get(
         reverse("author_scenario_check", args=[scenario.pk]), headers={"HX-Request": "true"}
     )
@@ -363,6 +631,33 @@ def test_preview_plays_without_recording(client, admin):
     assert client.get(url, {"path": f"{options.pk}"}).status_code == 400
     assert client.get(url, {"path": "x"}).status_code == 400
     assert not ScenarioRun.objects.exists()
+
+
+def test_an_author_playing_the_preview_to_the_end_finishes_nothing(client, admin):
+    """The admin is enrolled and has read every lesson: a preview that counted as a run would
+    finish the course and issue a certificate."""
+    from progress import services as progress_services
+    from progress.models import Certificate
+
+    scenario = build_scenario()
+    enrolment = enrolment_create(user=admin, course=scenario.course)
+    for key in scenario.course.published_version.modules.first().lessons.values_list(
+        "key", flat=True
+    ):
+        progress_services.lesson_complete(enrolment=enrolment, lesson_key=key)
+    client.force_login(admin)
+    sorry, options = reply(scenario, "I'm sorry"), reply(scenario, "I can send")
+    path = f"{sorry.pk},{options.pk}"
+
+    end = client.get(reverse("author_scenario_preview", args=[scenario.pk]), {"path": path})
+
+    assert "OUTCOME-LOYAL" in end.content.decode()
+    assert not ScenarioRun.objects.exists()
+    enrolment.refresh_from_db()
+    assert enrolment.completed_at is None
+    assert not Certificate.objects.exists()
+    detail = client.get(reverse("scenario_detail", args=[scenario.slug])).content.decode()
+    assert reverse("scenario_start", args=[scenario.slug]) in detail
 
 
 def test_author_list_query_count_is_flat(client, admin, django_assert_num_queries):

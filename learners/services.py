@@ -221,6 +221,7 @@ def invitation_create(
         team=team,
         invited_by=actor,
         created_at=now,
+        queued_at=now,
         expires_at=Invitation.default_expiry(now),
     )
     _audit_invitation(
@@ -242,7 +243,13 @@ def invitation_resend(*, actor: User | None, invitation: Invitation) -> Invitati
     """
     now = timezone.now()
     expires_at = Invitation.default_expiry(now)
-    fresh = {"nonce": _new_nonce(), "expires_at": expires_at, "sent_at": None, "revoked_at": None}
+    fresh = {
+        "nonce": _new_nonce(),
+        "expires_at": expires_at,
+        "queued_at": now,
+        "sent_at": None,
+        "revoked_at": None,
+    }
     # Conditional on the database's state, not the caller's copy, which may be stale.
     updated = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(**fresh)
     if updated != 1:

@@ -12,6 +12,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -64,12 +65,22 @@ def people(request: AuthedRequest) -> HttpResponse:
     if query:
         people_qs = people_qs.filter(Q(full_name__icontains=query) | Q(email__icontains=query))
     page = Paginator(people_qs, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
-    invitations = (
+    invitations = list(
         permissions.invitations_visible_to(request.user)
         .filter(accepted_at__isnull=True, revoked_at__isnull=True)
         .select_related("team", "invited_by")[:100]
     )
-    context = {"page": page, "query": query, "invitations": invitations}
+    now = timezone.now()
+    delayed = sum(
+        1 for i in invitations if i.status(now) == "pending" and i.delivery(now) == "delayed"
+    )
+    context = {
+        "page": page,
+        "query": query,
+        "invitations": invitations,
+        "delayed": delayed,
+        "delayed_minutes": int(Invitation.SENDING_DELAYED_AFTER.total_seconds() // 60),
+    }
     template = "learners/_people_table.html" if request.htmx else "learners/people.html"
     return render(request, template, context)
 
@@ -96,9 +107,14 @@ def invite(request: AuthedRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
+            # Queued, not sent: a worker emails it after this request, and the People page
+            # shows "Sent" only once it really went.
             messages.success(
                 request,
-                _("Invitation sent to %(email)s. The link works for 7 days.")
+                _(
+                    "The invitation to %(email)s is queued and will be emailed in a moment. "
+                    "The link works for 7 days."
+                )
                 % {"email": invitation.email},
             )
             return redirect("people")
@@ -121,7 +137,9 @@ def invitation_resend(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(
-            request, _("A new link is on its way to %(email)s.") % {"email": invitation.email}
+            request,
+            _("A new link for %(email)s is queued and will be emailed in a moment.")
+            % {"email": invitation.email},
         )
     return _invitation_row_response(request, invitation)
 

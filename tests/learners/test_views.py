@@ -1,14 +1,20 @@
+import datetime as dt
 import re
+from html import unescape
 
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from learners import services
 from learners.models import Invitation, Membership, Team, User
 from tests.factories import InvitationFactory, MembershipFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
+
+T0 = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
 
 
 def test_home_sends_visitors_to_sign_in_and_people_to_their_dashboard(client, learner):
@@ -146,6 +152,64 @@ def test_manager_invites_into_their_team(
         manager,
     )
     assert len(mail.outbox) == 1
+
+
+def _invitation_row(html: str, invitation: Invitation) -> str:
+    found = re.search(rf'<tr id="invitation-{invitation.pk}">.*?</tr>', html, re.DOTALL)
+    assert found, f"no row for invitation {invitation.pk}"
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", found.group(0))))
+
+
+def test_an_invitation_reads_queued_until_a_worker_has_really_emailed_it(
+    client, manager, downtown, django_capture_on_commit_callbacks
+):
+    client.force_login(manager)
+    with (
+        time_machine.travel(T0, tick=False),
+        # No worker running: the email task waits.
+        django_capture_on_commit_callbacks(execute=False) as queued,
+    ):
+        response = client.post(
+            reverse("invite"), {"email": "nia@example.com", "team": downtown.pk}, follow=True
+        )
+    invitation = Invitation.objects.get()
+    html = unescape(response.content.decode())
+    assert "The invitation to nia@example.com is queued and will be emailed in a moment." in html
+    assert "sent" not in html.split('<section class="messages"', 1)[1].split("</section>")[0]
+    row = _invitation_row(html, invitation)
+    assert "Queued" in row and "Not emailed yet" in row
+    assert "Sent" not in row
+    assert "Sending is delayed" not in html
+
+    with time_machine.travel(T0 + dt.timedelta(minutes=6), tick=False):
+        late = client.get(reverse("people")).content.decode()
+    assert "Sending is delayed: 1 invitation has waited more than 5 minutes" in unescape(late)
+    assert "Sending is delayed." in _invitation_row(late, invitation)
+    assert mail.outbox == []
+
+    with time_machine.travel(T0 + dt.timedelta(minutes=7), tick=False):
+        for send in queued:  # the worker is back
+            send()
+        sent = client.get(reverse("people")).content.decode()
+    assert [m.to for m in mail.outbox] == [["nia@example.com"]]
+    row = _invitation_row(sent, invitation)
+    assert "Sent" in row and "Queued" not in row
+    assert "Sending is delayed" not in sent
+
+
+def test_a_new_link_reads_queued_again_until_it_is_emailed(
+    client, manager, downtown, django_capture_on_commit_callbacks
+):
+    invitation = InvitationFactory(team=downtown, sent_at=timezone.now())
+    client.force_login(manager)
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(
+            reverse("invitation_resend", args=[invitation.pk]), HTTP_HX_REQUEST="true"
+        )
+    row = _invitation_row(response.content.decode(), invitation)
+    assert "Queued" in row and "Sent" not in row
+    page = unescape(client.get(reverse("people")).content.decode())
+    assert f"A new link for {invitation.email} is queued and will be emailed in a moment." in page
 
 
 def test_manager_cannot_invite_into_a_team_they_do_not_manage(client, manager, harbour):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
@@ -155,49 +156,44 @@ def invitation_revoke(request: AuthedRequest, pk: int) -> HttpResponse:
     return _invitation_row_response(request, invitation)
 
 
+def _invitation_unavailable(
+    request: HttpRequest, exc: services.InvitationUnavailable
+) -> HttpResponse:
+    return render(
+        request,
+        "learners/invitation_unavailable.html",
+        {"reason": exc.reason, "invitation": exc.invitation},
+        status=410 if exc.reason in {"expired", "accepted", "revoked"} else 404,
+    )
+
+
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the invitation email. For a new address: choose a password, which
+    creates the account, joins the team and signs in. For an address that already has an
+    account: only that person, signed in, may join (docs/adr/0002)."""
     try:
         invitation = services.invitation_from_token(token)
     except services.InvitationUnavailable as exc:
-        return render(
-            request,
-            "learners/invitation_unavailable.html",
-            {"reason": exc.reason, "invitation": exc.invitation},
-            status=410 if exc.reason in {"expired", "accepted", "revoked"} else 404,
-        )
-    existing = User.objects.filter(email__iexact=invitation.email).first()
+        return _invitation_unavailable(request, exc)
+    account = services.invitation_account(invitation)
+    if account is not None:
+        return _invitation_accept_as_account(request, invitation, account)
     form = AcceptInvitationForm(request.POST or None, initial={"full_name": invitation.full_name})
-    if existing is not None:
-        # They already have an account: joining the team needs no password.
-        if request.method == "POST":
-            services.invitation_accept(invitation=invitation, password=None)
-            messages.success(
-                request,
-                _("You're now in %(team)s. Sign in with your usual password.")
-                % {"team": invitation.team},
-            )
-            return redirect("account_login")
-        return render(
-            request,
-            "learners/invitation_accept.html",
-            {"invitation": invitation, "existing": existing},
-        )
     if request.method == "POST" and form.is_valid():
         try:
             user, _created = services.invitation_accept(
                 invitation=invitation,
+                signed_in=None,
                 password=form.cleaned_data["password1"],
                 full_name=form.cleaned_data["full_name"],
             )
         except ValidationError as exc:
             form.add_error("password1", exc)
         except services.InvitationUnavailable as exc:
-            return render(
-                request,
-                "learners/invitation_unavailable.html",
-                {"reason": exc.reason, "invitation": exc.invitation},
-                status=410,
-            )
+            return _invitation_unavailable(request, exc)
+        except services.InvitationForAnotherAccount:
+            # The address got an account since the page was shown: that person signs in.
+            return redirect(request.path)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
@@ -206,6 +202,41 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("dashboard")
     return render(
         request, "learners/invitation_accept.html", {"invitation": invitation, "form": form}
+    )
+
+
+def _invitation_accept_as_account(
+    request: HttpRequest, invitation: Invitation, account: User
+) -> HttpResponse:
+    if not request.user.is_authenticated:
+        # Holding the link is not enough to act for an account: signing in proves who it is.
+        messages.info(
+            request,
+            _("You already have an account. Sign in as %(email)s to join %(team)s.")
+            % {"email": account.email, "team": invitation.team.name},
+        )
+        return redirect_to_login(request.get_full_path())
+    if request.user.pk != account.pk:
+        return render(
+            request,
+            "learners/invitation_wrong_account.html",
+            {"invitation": invitation, "account": account},
+            status=403,
+        )
+    if request.method == "POST":
+        try:
+            services.invitation_accept(invitation=invitation, signed_in=account, password=None)
+        except services.InvitationUnavailable as exc:
+            return _invitation_unavailable(request, exc)
+        except services.InvitationForAnotherAccount:
+            # The address moved to another account meanwhile: show the page for how it is now.
+            return redirect(request.path)
+        messages.success(request, _("You're now in %(team)s.") % {"team": invitation.team.name})
+        return redirect("dashboard")
+    return render(
+        request,
+        "learners/invitation_accept.html",
+        {"invitation": invitation, "existing": account},
     )
 
 

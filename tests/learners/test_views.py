@@ -1,16 +1,18 @@
 import datetime as dt
 import re
 from html import unescape
+from urllib.parse import urlencode
 
 import pytest
 import time_machine
+from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
 from learners import services
-from learners.models import Invitation, Membership, Team, User
-from tests.factories import InvitationFactory, MembershipFactory, TeamFactory
+from learners.models import AuditEntry, Invitation, Membership, Team, User
+from tests.factories import PASSWORD, InvitationFactory, MembershipFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -334,13 +336,151 @@ def test_expired_and_garbage_links_get_clear_pages(client, downtown):
     assert "don't recognise this link" in garbage.content.decode()
 
 
-def test_existing_account_joins_team_with_one_click(client, learner, harbour):
+def _accept_url(invitation: Invitation) -> str:
+    return reverse("invitation_accept", args=[services.invitation_token(invitation)])
+
+
+def _teams_of(person: User) -> set[str]:
+    return set(person.memberships.values_list("team__name", flat=True))
+
+
+def test_existing_account_signs_in_through_the_link_and_joins(client, learner, harbour):
+    """Leo (Downtown) is invited into Harbour. Holding the link is not enough: the visitor is
+    sent to sign in, comes back to the invitation, and only then joins, keeping Downtown."""
     invitation = InvitationFactory(team=harbour, email="leo@example.com")
-    url = reverse("invitation_accept", args=[services.invitation_token(invitation)])
-    assert "already have an account" in client.get(url).content.decode()
-    response = client.post(url)
-    assert response.url == reverse("account_login")
-    assert learner.memberships.filter(team=harbour).exists()
+    url = _accept_url(invitation)
+
+    page = client.get(url)
+    assert page.status_code == 302
+    assert page.url == f"{reverse('account_login')}?{urlencode({'next': url}, safe='/')}"
+    # A visitor's POST does nothing but send them to sign in too.
+    posted = client.post(url)
+    assert posted.status_code == 302
+    assert posted.url.startswith(reverse("account_login"))
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is None
+    assert _teams_of(learner) == {"Downtown Store"}
+
+    login_page = client.get(page.url)
+    assert "Sign in as leo@example.com to join Harbour Store." in login_page.content.decode()
+    signed_in = client.post(
+        reverse("account_login"), {"login": "leo@example.com", "password": PASSWORD, "next": url}
+    )
+    assert signed_in.url == url
+    offer = client.get(url)
+    assert offer.status_code == 200
+    html = offer.content.decode()
+    assert "Leo Learner, you've been invited to join Harbour Store." in html
+    assert "Choose a password" not in html
+
+    joined = client.post(url)
+
+    assert joined.url == reverse("dashboard")
+    assert _teams_of(learner) == {"Downtown Store", "Harbour Store"}
+    invitation.refresh_from_db()
+    assert invitation.accepted_by == learner
+    dashboard = client.get(joined.url)
+    assert "You're now in Harbour Store." in unescape(dashboard.content.decode())
+
+
+def test_someone_else_signed_in_is_told_and_offered_to_sign_out(client, learner, outsider, harbour):
+    invitation = InvitationFactory(team=harbour, email="leo@example.com")
+    url = _accept_url(invitation)
+    client.force_login(outsider)
+
+    page = client.get(url)
+    posted = client.post(url)
+
+    assert page.status_code == posted.status_code == 403
+    html = page.content.decode()
+    assert "This invitation is for someone else" in html
+    assert "you're signed in as <strong>olga@example.com</strong>" in html
+    assert f'action="{reverse("account_logout")}"' in html
+    assert f'name="next" value="{url}"' in html
+    invitation.refresh_from_db()
+    assert (invitation.accepted_at, invitation.accepted_by) == (None, None)
+    assert _teams_of(learner) == {"Downtown Store"}
+    assert not outsider.memberships.filter(team__name="Downtown Store").exists()
+
+    # Signing out comes back to the link, which asks for the invited account.
+    signed_out = client.post(reverse("account_logout"), {"next": url})
+    assert signed_out.url == url
+    assert client.get(url).url.startswith(reverse("account_login"))
+
+
+def test_a_visitor_never_gets_a_password_form_for_an_existing_account(client, learner, harbour):
+    invitation = InvitationFactory(team=harbour, email="leo@example.com")
+    url = _accept_url(invitation)
+    old_password = learner.password
+
+    response = client.post(
+        url,
+        {
+            "full_name": "Not Leo",
+            "password1": "Sunny-Counter-2026!",
+            "password2": "Sunny-Counter-2026!",
+        },
+    )
+
+    assert response.url.startswith(reverse("account_login"))
+    learner.refresh_from_db()
+    assert (learner.password, learner.full_name) == (old_password, "Leo Learner")
+    assert "_auth_user_id" not in client.session
+    assert _teams_of(learner) == {"Downtown Store"}
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is None
+
+
+@pytest.mark.parametrize(
+    ("account_email", "invited_as"),
+    [("Ann@Example.com", "ann@example.com"), ("ann@example.com", "ANN@Example.COM")],
+)
+def test_existing_account_is_found_whatever_the_letter_case(
+    client, manager, downtown, harbour, account_email, invited_as
+):
+    # Accounts made in the Django admin keep the case they were typed in.
+    ann = User.objects.create(email=account_email, full_name="Ann Other")
+    ann.set_password(PASSWORD)
+    ann.save()
+    MembershipFactory(team=harbour, user=ann)
+    invitation = services.invitation_create(actor=manager, email=invited_as, team=downtown)
+    url = _accept_url(invitation)
+
+    assert client.get(url).url.startswith(reverse("account_login"))
+    client.force_login(ann)
+    assert client.post(url).url == reverse("dashboard")
+
+    assert User.objects.filter(email__iexact="ann@example.com").count() == 1
+    assert _teams_of(ann) == {"Harbour Store", "Downtown Store"}
+
+
+def test_an_address_someone_added_to_their_account_counts_as_theirs(client, learner, harbour):
+    EmailAddress.objects.create(user=learner, email="leo.home@example.com", verified=True)
+    invitation = InvitationFactory(team=harbour, email="leo.home@example.com")
+    url = _accept_url(invitation)
+
+    assert client.get(url).url.startswith(reverse("account_login"))
+    client.force_login(learner)
+    assert client.post(url).url == reverse("dashboard")
+
+    assert not User.objects.filter(email="leo.home@example.com").exists()
+    assert _teams_of(learner) == {"Downtown Store", "Harbour Store"}
+
+
+def test_existing_account_cannot_accept_twice(client, learner, harbour):
+    invitation = InvitationFactory(team=harbour, email="leo@example.com")
+    url = _accept_url(invitation)
+    client.force_login(learner)
+    assert client.post(url).url == reverse("dashboard")
+
+    again = client.post(url)
+
+    assert again.status_code == 410
+    assert "already used this link" in again.content.decode()
+    assert learner.memberships.filter(team=harbour).count() == 1
+    assert (
+        AuditEntry.objects.filter(action="membership.add", target_id=str(learner.pk)).count() == 1
+    )
 
 
 @pytest.mark.parametrize(

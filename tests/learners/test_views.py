@@ -361,8 +361,9 @@ def test_existing_account_signs_in_through_the_link_and_joins(client, learner, h
     assert invitation.accepted_at is None
     assert _teams_of(learner) == {"Downtown Store"}
 
-    login_page = client.get(page.url)
-    assert "Sign in as leo@example.com to join Harbour Store." in login_page.content.decode()
+    login_page = client.get(page.url).content.decode()
+    assert "Sign in as leo@example.com to join Harbour Store." in login_page
+    assert f'name="next" value="{url}"' in login_page  # the form carries the way back
     signed_in = client.post(
         reverse("account_login"), {"login": "leo@example.com", "password": PASSWORD, "next": url}
     )

@@ -287,10 +287,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     # /healthz reads what it leaves behind (config/heartbeat.py). A heartbeat nobody ran within
     # three minutes is dropped, so a worker that was down does not come back to a pile of them.
+    # ("expire_seconds", not "expires": the DatabaseScheduler reads only that one.)
     "heartbeat": {
         "task": "config.heartbeat",
         "schedule": 60,
-        "options": {"expires": 180},
+        "options": {"expire_seconds": 180},
     },
     "close-overdue-quiz-attempts": {
         "task": "assessments.tasks.close_overdue_attempts",

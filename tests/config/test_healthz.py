@@ -24,10 +24,12 @@ import pytest
 import time_machine
 from django.core.cache import cache
 from django.db import connection
+from django_celery_beat.models import PeriodicTask
+from django_celery_beat.schedulers import DatabaseScheduler
 
 from config import heartbeat as heartbeats
 from config import outboxes
-from config.celery import heartbeat
+from config.celery import app, heartbeat
 from learners import services
 from learners.models import Invitation
 from learners.tasks import send_invitation_email
@@ -410,12 +412,19 @@ def test_black_hole_cache_cannot_hold_the_check_past_its_deadline(healthz_proces
         assert result["elapsed"] < DEADLINE_S
 
 
-def test_heartbeat_runs_every_minute_and_is_dropped_once_stale(settings):
-    entry = settings.CELERY_BEAT_SCHEDULE["heartbeat"]
+# The scheduler closes connections it finds inside a transaction, as a test's would be.
+@pytest.mark.django_db(transaction=True)
+def test_beat_installs_a_heartbeat_every_minute_that_expires_once_stale():
+    """What beat's DatabaseScheduler makes of CELERY_BEAT_SCHEDULE when it starts."""
+    scheduler = DatabaseScheduler(app=app)
+    entry = scheduler.schedule["heartbeat"]
+    stored = PeriodicTask.objects.get(name="heartbeat")
 
-    assert entry["task"] == heartbeats.HEARTBEAT_TASK == heartbeat.name
-    assert entry["schedule"] == heartbeats.HEARTBEAT_EVERY_S
-    assert entry["options"]["expires"] == heartbeats.STALE_AFTER_S
+    assert entry.task == heartbeats.HEARTBEAT_TASK == heartbeat.name
+    assert stored.interval.every == heartbeats.HEARTBEAT_EVERY_S
+    assert stored.interval.period == "seconds"
+    assert stored.expire_seconds == heartbeats.STALE_AFTER_S
+    assert entry.options["expires"] == heartbeats.STALE_AFTER_S
 
 
 def test_a_redis_cache_gives_up_on_a_silent_server(tmp_path):

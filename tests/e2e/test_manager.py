@@ -186,7 +186,8 @@ def test_manager_invites_a_new_hire_who_accepts_on_their_phone(
     assert response is not None
     assert response.status == 410
     expect(phone.get_by_role("heading", level=1)).to_have_text("You've already used this link")
-    expect(phone.get_by_role("button", name="Sign in")).to_be_visible()
+    # Still signed in from accepting: straight back to their training.
+    expect(phone.get_by_role("button", name="Go to my training")).to_be_visible()
     axe(phone)
     screenshot(phone, "used")
 

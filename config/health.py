@@ -76,7 +76,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     the broker, when beat and a worker were last seen, and each outbox's unsent messages.
 
     Answers within about BROKER_TIMEOUT_S whatever the broker and cache do. Costs the
-    database one query plus one per registered outbox (config/outboxes.py)."""
+    database one query, plus one per registered outbox (config/outboxes.py)."""
     deadline = time.monotonic() + BROKER_TIMEOUT_S
     broker_future = _pool.submit(_broker_probe)
     seen_future = _cache_pool.submit(heartbeats.last_seen)

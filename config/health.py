@@ -1,20 +1,31 @@
-"""GET /healthz: is this instance able to serve? Used by load balancers and `make run` checks."""
+"""GET /healthz: is this instance able to serve, and is background work getting done? Used by
+load balancers, monitoring and `make run` checks. The fields are described in the README."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from typing import TypeVar
 
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
+from . import heartbeat as heartbeats
+from . import outboxes
 from .celery import app as celery_app
 
+# One deadline for everything that waits on another server (the broker, the cache); the
+# database and outbox queries run meanwhile in the request's own thread.
 BROKER_TIMEOUT_S = 1.5
-# A small shared pool: a hung broker check must not hold the request past its deadline, and
-# the pool keeps a flood of health probes from starting unbounded threads.
+# Small shared pools: a hung broker or cache must not hold the request past its deadline, and
+# the pools keep a flood of health probes from starting unbounded threads. Two pools, so a
+# broker that swallows connections cannot starve the heartbeat read, and the other way round.
 _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="healthz")
+_cache_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="healthz-cache")
+
+T = TypeVar("T")
 
 
 def _database_state() -> str:
@@ -40,27 +51,48 @@ def _broker_probe() -> str:
     return "ok"
 
 
-def _broker_state() -> str:
+def _outcome(future: Future[T], deadline: float) -> T | str:
+    """The future's result, or "timeout" / "unavailable" when it is late or failed."""
     try:
-        return _pool.submit(_broker_probe).result(timeout=BROKER_TIMEOUT_S)
+        return future.result(timeout=max(0.0, deadline - time.monotonic()))
     except FutureTimeout:
         return "timeout"
     except Exception:
         return "unavailable"
 
 
+def _background_states(seen: dict[str, float | None] | str) -> dict[str, object]:
+    if isinstance(seen, str):
+        # The cache did not answer in time: nothing is known either way.
+        return {name: {"state": "unknown", "age_s": None} for name in ("beat", "worker")}
+    now = time.time()
+    return {name: heartbeats.describe(seen[name], now) for name in ("beat", "worker")}
+
+
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database answers (the broker's state is reported but does not fail the
-    check: the site keeps serving while reminders wait), 503 when the database is down."""
+    """200 when the database answers, 503 when it is down. Everything else is reported but
+    does not fail the check, because the site keeps serving while background work waits:
+    the broker, when beat and a worker were last seen, and each outbox's unsent messages.
+
+    Answers within about BROKER_TIMEOUT_S whatever the broker and cache do. Costs the
+    database one query, plus one per registered outbox (config/outboxes.py)."""
+    deadline = time.monotonic() + BROKER_TIMEOUT_S
+    broker_future = _pool.submit(_broker_probe)
+    seen_future = _cache_pool.submit(heartbeats.last_seen)
     database = _database_state()
-    broker = _broker_state()
+    outbox = outboxes.report(database_ok=database == "ok")
+    broker = _outcome(broker_future, deadline)
+    seen = _outcome(seen_future, deadline)
+    background = _background_states(seen)
     status = 200 if database == "ok" else 503
     return JsonResponse(
         {
             "status": "ok" if status == 200 else "unavailable",
             "database": database,
             "broker": broker,
+            **background,
+            "outbox": outbox,
         },
         status=status,
     )

@@ -206,6 +206,13 @@ REDIS_URL = env_str("REDIS_URL")
 CACHE_URL = env_str("CACHE_URL") or REDIS_URL
 if CACHE_URL:
     CACHES = {"default": environ.Env.cache_url_config(CACHE_URL)}
+    if CACHES["default"]["BACKEND"].endswith(".RedisCache"):
+        # A Redis that accepts connections and never answers must fail a cache call, not hang
+        # it for good (sign-in rate limits and /healthz's heartbeat read go through here).
+        # ?socket_timeout=... in CACHE_URL still wins.
+        _cache_options = CACHES["default"].setdefault("OPTIONS", {})
+        _cache_options.setdefault("socket_timeout", 5)
+        _cache_options.setdefault("socket_connect_timeout", 5)
 else:
     # A file cache is shared by every process on one machine, which a first run needs:
     # rate limits must hold across the web server's workers.
@@ -297,6 +304,14 @@ CELERY_TIMEZONE = "UTC"
 # Installed into django-celery-beat's tables when beat starts; admins see and edit them in the
 # admin under "Periodic tasks".
 CELERY_BEAT_SCHEDULE = {
+    # /healthz reads what it leaves behind (config/heartbeat.py). A heartbeat nobody ran within
+    # three minutes is dropped, so a worker that was down does not come back to a pile of them.
+    # ("expire_seconds", not "expires": the DatabaseScheduler reads only that one.)
+    "heartbeat": {
+        "task": "config.heartbeat",
+        "schedule": 60,
+        "options": {"expire_seconds": 180},
+    },
     "close-overdue-quiz-attempts": {
         "task": "assessments.tasks.close_overdue_attempts",
         "schedule": 60,

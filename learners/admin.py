@@ -58,10 +58,18 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "team", "invited_by", "created_at", "expires_at", "accepted_at"]
+    list_display = [
+        "email",
+        "team",
+        "invited_by",
+        "created_at",
+        "sent_at",
+        "expires_at",
+        "accepted_at",
+    ]
     search_fields = ["email"]
     list_filter = ["team"]
-    readonly_fields = ["nonce", "sent_at", "accepted_at", "accepted_by"]
+    readonly_fields = ["nonce", "queued_at", "sent_at", "accepted_at", "accepted_by"]
 
 
 @admin.register(AuditEntry)

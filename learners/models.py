@@ -183,6 +183,17 @@ class InvitationQuerySet(models.QuerySet["Invitation"]):
         now = now or timezone.now()
         return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
 
+    def unsent(self, now: datetime | None = None) -> InvitationQuerySet:
+        """Pending invitations whose current link has not been emailed yet: queued by
+        `invitation_create` or `invitation_resend`, waiting for a worker. Lazy."""
+        return self.pending(now).filter(sent_at__isnull=True)
+
+    def backlog(self, now: datetime | None = None) -> tuple[int, datetime | None]:
+        """(how many are unsent, when the oldest of them was queued), (0, None) when none.
+        One query, served by the `invitation_unsent` index."""
+        found = self.unsent(now).aggregate(count=models.Count("pk"), oldest=models.Min("queued_at"))
+        return found["count"], found["oldest"]
+
 
 class Invitation(models.Model):
     """An emailed, single-use link that lets a new hire set a password and join a team.
@@ -203,6 +214,9 @@ class Invitation(models.Model):
     nonce = models.CharField(max_length=32, default=_new_nonce)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
+    # When the current link was queued for emailing (created or re-sent); `sent_at` is set once
+    # a worker has really handed it to the mail server, and cleared when a new link is queued.
+    queued_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(
@@ -216,9 +230,22 @@ class Invitation(models.Model):
 
     objects = InvitationQuerySet.as_manager()
 
+    # A worker normally sends within seconds; after this long, people are told it is late.
+    SENDING_DELAYED_AFTER = timedelta(minutes=5)
+
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(Lower("email"), name="invitation_email_ci")]
+        indexes = [
+            models.Index(Lower("email"), name="invitation_email_ci"),
+            # Small by design (only links waiting to be emailed): /healthz reads it constantly.
+            models.Index(
+                fields=["queued_at"],
+                condition=Q(
+                    sent_at__isnull=True, accepted_at__isnull=True, revoked_at__isnull=True
+                ),
+                name="invitation_unsent",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.email} → {self.team}"
@@ -238,6 +265,17 @@ class Invitation(models.Model):
         if self.expires_at <= now:
             return "expired"
         return "pending"
+
+    def delivery(self, now: datetime | None = None) -> str:
+        """Where the current link's email is: "sent" once a worker handed it to the mail
+        server, else "queued", or "delayed" once it has been queued longer than
+        SENDING_DELAYED_AFTER. No query."""
+        now = now or timezone.now()
+        if self.sent_at:
+            return "sent"
+        if now - self.queued_at > self.SENDING_DELAYED_AFTER:
+            return "delayed"
+        return "queued"
 
 
 # --- Activity log ---------------------------------------------------------------------------

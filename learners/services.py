@@ -166,6 +166,15 @@ class InvitationUnavailable(Exception):
         self.invitation = invitation
 
 
+class InvitationForAnotherAccount(Exception):
+    """The invitation is for an existing account (`account`), and whoever tried to accept it
+    is not signed in as that account."""
+
+    def __init__(self, account: User) -> None:
+        super().__init__(account.email)
+        self.account = account
+
+
 def invitation_token(invitation: Invitation) -> str:
     """The signed token for the invitation's current link."""
     return signing.dumps([invitation.pk, invitation.nonce], salt=_INVITATION_SALT, compress=True)
@@ -221,6 +230,7 @@ def invitation_create(
         team=team,
         invited_by=actor,
         created_at=now,
+        queued_at=now,
         expires_at=Invitation.default_expiry(now),
     )
     _audit_invitation(
@@ -242,7 +252,13 @@ def invitation_resend(*, actor: User | None, invitation: Invitation) -> Invitati
     """
     now = timezone.now()
     expires_at = Invitation.default_expiry(now)
-    fresh = {"nonce": _new_nonce(), "expires_at": expires_at, "sent_at": None, "revoked_at": None}
+    fresh = {
+        "nonce": _new_nonce(),
+        "expires_at": expires_at,
+        "queued_at": now,
+        "sent_at": None,
+        "revoked_at": None,
+    }
     # Conditional on the database's state, not the caller's copy, which may be stale.
     updated = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(**fresh)
     if updated != 1:
@@ -340,25 +356,47 @@ def invitation_email_send(*, invitation_id: int) -> bool:
     return True
 
 
+def invitation_account(invitation: Invitation) -> User | None:
+    """The account the invitation's address already belongs to, in any letter case: its
+    sign-in email, or failing that an address the person added and verified. None when
+    accepting would create a new account. One query, two when the first finds nobody."""
+    email = invitation.email
+    account = User.objects.filter(email__iexact=email).first()
+    if account is None:
+        account = User.objects.filter(
+            emailaddress__email__iexact=email, emailaddress__verified=True
+        ).first()
+    return account
+
+
 @transaction.atomic
 def invitation_accept(
-    *, invitation: Invitation, password: str | None, full_name: str = ""
+    *,
+    invitation: Invitation,
+    signed_in: User | None,
+    password: str | None,
+    full_name: str = "",
 ) -> tuple[User, bool]:
-    """Use the invitation: create the person (or find their account), add them to the team and
-    record "invitation.accept" with that person as the actor. Joining is announced
-    (`events.member_joined`) once the transaction commits, unless they were a member already.
+    """Use the invitation: create the person, or take the account the address belongs to,
+    add them to the team and record "invitation.accept" with that person as the actor.
+    Joining is announced (`events.member_joined`) once the transaction commits, unless they
+    were a member already.
 
-    There is no `actor` argument: whoever holds the link acts as the person it was sent to,
-    who may not have an account until this call creates it. The one entry covers joining the
-    team too (no separate "membership.add").
+    For an address with no account yet, whoever holds the link acts as the person it was sent
+    to: `password` (checked against the password rules, ValidationError) creates the account,
+    and the one entry covers joining the team too. `signed_in` plays no part then.
 
-    Returns (user, created). `password` is required when no account exists yet and is checked
-    against the password rules (ValidationError). Raises InvitationUnavailable if another
-    request used or revoked the link first: the claim is a conditional update, so a link works
-    exactly once.
+    For an address that already has an account (`invitation_account`), only that account may
+    accept, signed in: `signed_in` must be it, or InvitationForAnotherAccount is raised and
+    nothing changes. They keep their other teams, their training and its history; joining is
+    also recorded as "membership.add" on the person, as when an admin adds someone.
+
+    Returns (user, created). Raises InvitationUnavailable if another request used or revoked
+    the link first: the claim is a conditional update, so a link works exactly once.
     """
-    from allauth.account.models import EmailAddress
-
+    account = invitation_account(invitation)
+    if account is not None and (signed_in is None or signed_in.pk != account.pk):
+        raise InvitationForAnotherAccount(account)
     now = timezone.now()
     claimed = Invitation.objects.filter(
         pk=invitation.pk,
@@ -370,9 +408,7 @@ def invitation_accept(
     if claimed != 1:
         invitation.refresh_from_db()
         raise InvitationUnavailable(invitation.status(), invitation)
-    user = User.objects.filter(email__iexact=invitation.email).first()
-    created = user is None
-    if user is None:
+    if account is None:
         candidate = User(email=invitation.email, full_name=full_name.strip())
         validate_password(password or "", user=candidate)
         # A learner's account: user_create records nothing, the entry below says it all.
@@ -382,15 +418,14 @@ def invitation_accept(
             password=password,
             full_name=full_name or invitation.full_name,
         )
+        Membership.objects.create(team=invitation.team, user=user, role=Membership.Role.MEMBER)
+        announce_member_joined(user_id=user.pk, team_id=invitation.team_id)
     else:
+        user = account
         # The invitation reached this inbox, which proves the address.
         EmailAddress.objects.filter(user=user, email__iexact=invitation.email).update(verified=True)
-    _membership, joined = Membership.objects.get_or_create(
-        team=invitation.team, user=user, role=Membership.Role.MEMBER
-    )
-    if joined:
-        announce_member_joined(user_id=user.pk, team_id=invitation.team_id)
+        membership_add(actor=user, team=invitation.team, user=user)
     Invitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
     _audit_invitation(user, "invitation.accept", invitation, {"status": ("pending", "accepted")})
     invitation.accepted_at, invitation.accepted_by = now, user
-    return user, created
+    return user, account is None

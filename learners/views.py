@@ -6,12 +6,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -64,12 +66,22 @@ def people(request: AuthedRequest) -> HttpResponse:
     if query:
         people_qs = people_qs.filter(Q(full_name__icontains=query) | Q(email__icontains=query))
     page = Paginator(people_qs, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
-    invitations = (
+    invitations = list(
         permissions.invitations_visible_to(request.user)
         .filter(accepted_at__isnull=True, revoked_at__isnull=True)
         .select_related("team", "invited_by")[:100]
     )
-    context = {"page": page, "query": query, "invitations": invitations}
+    now = timezone.now()
+    delayed = sum(
+        1 for i in invitations if i.status(now) == "pending" and i.delivery(now) == "delayed"
+    )
+    context = {
+        "page": page,
+        "query": query,
+        "invitations": invitations,
+        "delayed": delayed,
+        "delayed_minutes": int(Invitation.SENDING_DELAYED_AFTER.total_seconds() // 60),
+    }
     template = "learners/_people_table.html" if request.htmx else "learners/people.html"
     return render(request, template, context)
 
@@ -96,9 +108,14 @@ def invite(request: AuthedRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
+            # Queued, not sent: a worker emails it after this request, and the People page
+            # shows "Sent" only once it really went.
             messages.success(
                 request,
-                _("Invitation sent to %(email)s. The link works for 7 days.")
+                _(
+                    "The invitation to %(email)s is queued and will be emailed in a moment. "
+                    "The link works for 7 days."
+                )
                 % {"email": invitation.email},
             )
             return redirect("people")
@@ -121,7 +138,9 @@ def invitation_resend(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(
-            request, _("A new link is on its way to %(email)s.") % {"email": invitation.email}
+            request,
+            _("A new link for %(email)s is queued and will be emailed in a moment.")
+            % {"email": invitation.email},
         )
     return _invitation_row_response(request, invitation)
 
@@ -137,49 +156,44 @@ def invitation_revoke(request: AuthedRequest, pk: int) -> HttpResponse:
     return _invitation_row_response(request, invitation)
 
 
+def _invitation_unavailable(
+    request: HttpRequest, exc: services.InvitationUnavailable
+) -> HttpResponse:
+    return render(
+        request,
+        "learners/invitation_unavailable.html",
+        {"reason": exc.reason, "invitation": exc.invitation},
+        status=410 if exc.reason in {"expired", "accepted", "revoked"} else 404,
+    )
+
+
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the invitation email. For a new address: choose a password, which
+    creates the account, joins the team and signs in. For an address that already has an
+    account: only that person, signed in, may join (docs/adr/0002)."""
     try:
         invitation = services.invitation_from_token(token)
     except services.InvitationUnavailable as exc:
-        return render(
-            request,
-            "learners/invitation_unavailable.html",
-            {"reason": exc.reason, "invitation": exc.invitation},
-            status=410 if exc.reason in {"expired", "accepted", "revoked"} else 404,
-        )
-    existing = User.objects.filter(email__iexact=invitation.email).first()
+        return _invitation_unavailable(request, exc)
+    account = services.invitation_account(invitation)
+    if account is not None:
+        return _invitation_accept_as_account(request, invitation, account)
     form = AcceptInvitationForm(request.POST or None, initial={"full_name": invitation.full_name})
-    if existing is not None:
-        # They already have an account: joining the team needs no password.
-        if request.method == "POST":
-            services.invitation_accept(invitation=invitation, password=None)
-            messages.success(
-                request,
-                _("You're now in %(team)s. Sign in with your usual password.")
-                % {"team": invitation.team},
-            )
-            return redirect("account_login")
-        return render(
-            request,
-            "learners/invitation_accept.html",
-            {"invitation": invitation, "existing": existing},
-        )
     if request.method == "POST" and form.is_valid():
         try:
             user, _created = services.invitation_accept(
                 invitation=invitation,
+                signed_in=None,
                 password=form.cleaned_data["password1"],
                 full_name=form.cleaned_data["full_name"],
             )
         except ValidationError as exc:
             form.add_error("password1", exc)
         except services.InvitationUnavailable as exc:
-            return render(
-                request,
-                "learners/invitation_unavailable.html",
-                {"reason": exc.reason, "invitation": exc.invitation},
-                status=410,
-            )
+            return _invitation_unavailable(request, exc)
+        except services.InvitationForAnotherAccount:
+            # The address got an account since the page was shown: that person signs in.
+            return redirect(request.path)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
@@ -188,6 +202,41 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("dashboard")
     return render(
         request, "learners/invitation_accept.html", {"invitation": invitation, "form": form}
+    )
+
+
+def _invitation_accept_as_account(
+    request: HttpRequest, invitation: Invitation, account: User
+) -> HttpResponse:
+    if not request.user.is_authenticated:
+        # Holding the link is not enough to act for an account: signing in proves who it is.
+        messages.info(
+            request,
+            _("You already have an account. Sign in as %(email)s to join %(team)s.")
+            % {"email": account.email, "team": invitation.team.name},
+        )
+        return redirect_to_login(request.get_full_path())
+    if request.user.pk != account.pk:
+        return render(
+            request,
+            "learners/invitation_wrong_account.html",
+            {"invitation": invitation, "account": account},
+            status=403,
+        )
+    if request.method == "POST":
+        try:
+            services.invitation_accept(invitation=invitation, signed_in=account, password=None)
+        except services.InvitationUnavailable as exc:
+            return _invitation_unavailable(request, exc)
+        except services.InvitationForAnotherAccount:
+            # The address moved to another account meanwhile: show the page for how it is now.
+            return redirect(request.path)
+        messages.success(request, _("You're now in %(team)s.") % {"team": invitation.team.name})
+        return redirect("dashboard")
+    return render(
+        request,
+        "learners/invitation_accept.html",
+        {"invitation": invitation, "existing": account},
     )
 
 

@@ -118,6 +118,7 @@ class World:
     certificate: Certificate
     invitation: Invitation
     invitation_token: str
+    account_invitation_token: str  # for the outsider's existing account, into Downtown
     assignment: Assignment
     rule: AssignmentRule
     audit_entry: AuditEntry
@@ -217,6 +218,11 @@ def build_world() -> World:
         certificate=certificate,
         invitation=invitation,
         invitation_token=learner_services.invitation_token(invitation),
+        account_invitation_token=learner_services.invitation_token(
+            learner_services.invitation_create(
+                actor=manager, email="olga@example.com", team=downtown
+            )
+        ),
         assignment=assignment,
         # Its own course, so the people it reaches gain nothing the other rows depend on.
         rule=rule_create(
@@ -386,8 +392,18 @@ TABLE: dict[str, Row | tuple[Row, ...]] = {
     "invite": Row(get=MANAGERS.refuses_with(403), post=MANAGERS.refuses_with(403)),
     "invitation_resend": Row(args=lambda w: [w.invitation.pk], post=MANAGER_OF.succeeds_with(302)),
     "invitation_revoke": Row(args=lambda w: [w.invitation.pk], post=MANAGER_OF.succeeds_with(302)),
-    # The signed token is the key: whoever holds the link may open it.
-    "invitation_accept": Row(args=lambda w: [w.invitation_token], get=PUBLIC, post=PUBLIC),
+    "invitation_accept": (
+        # For a new address the signed token is the key: whoever holds the link may open it.
+        Row(args=lambda w: [w.invitation_token], get=PUBLIC, post=PUBLIC),
+        # For an existing account (the outsider's), only that person, signed in, may join;
+        # a visitor signs in first, anyone else is told it is not theirs.
+        Row(
+            variant="existing account",
+            args=lambda w: [w.account_invitation_token],
+            get=level("outsider").refuses_with(403),
+            post=level("outsider").succeeds_with(DASHBOARD).refuses_with(403),
+        ),
+    ),
     "teams": Row(get=MANAGERS.refuses_with(403)),
     "team_create": Row(get=ADMINS_ONLY.refuses_with(403), post=ADMINS_ONLY.refuses_with(403)),
     # Members see that their team exists, but the roster is for its managers.

@@ -16,10 +16,12 @@ from urllib.parse import quote, urlsplit
 import pytest
 import redis
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.urls import resolve
 
-from config.celery import app
+from config import heartbeat as heartbeats
+from config.celery import app, heartbeat
 from learners import services
 from learners.models import Invitation
 from learners.tasks import send_invitation_email
@@ -96,6 +98,8 @@ def worker(
         DATABASE_URL=_database_url(),
         DATABASE_FALLBACK_TO_SQLITE="0",
         CELERY_BROKER_URL=broker_url,
+        # The same Redis as the broker: `shared_cache` lets this process read what it stamps.
+        CACHE_URL=broker_url,
         EMAIL_URL=smtp.url,
         EMAIL_TIMEOUT="5",
         SITE_URL=SITE_URL,
@@ -193,3 +197,44 @@ def test_worker_sends_the_invitation_once(worker, enqueue, smtp):
         ["marker@example.com"],
     ]
     assert _sent_at(invitation) == first_sent_at
+
+
+@pytest.fixture
+def shared_cache(settings, broker_url: str) -> Iterator[None]:
+    """This process reads the worker's cache (the suite's own is in-process memory)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": broker_url,
+        }
+    }
+    keys = [heartbeats.BEAT_KEY, heartbeats.WORKER_KEY]
+    cache.delete_many(keys)
+    yield
+    cache.delete_many(keys)
+
+
+def test_a_heartbeat_through_the_broker_and_a_worker_shows_both_alive_in_healthz(
+    worker, broker_url, shared_cache, client
+):
+    before = client.get("/healthz").json()
+    assert (before["beat"]["state"], before["worker"]["state"]) == ("never", "never")
+
+    # What beat does every minute: publish the heartbeat, here to the test worker's queue.
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        with app.connection_for_write(broker_url) as conn:
+            heartbeat.apply_async(queue=worker.queue, connection=conn)
+    finally:
+        app.conf.task_always_eager = eager
+    assert cache.get(heartbeats.BEAT_KEY) is not None, "publishing did not stamp beat"
+    worker.wait_until(
+        lambda: cache.get(heartbeats.WORKER_KEY) is not None, "the worker to run the heartbeat"
+    )
+
+    after = client.get("/healthz")
+    assert after.status_code == 200
+    body = after.json()
+    assert body["beat"]["state"] == body["worker"]["state"] == "ok"
+    assert body["worker"]["age_s"] <= body["beat"]["age_s"] <= 30

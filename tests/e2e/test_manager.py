@@ -12,6 +12,7 @@ from django.core import mail
 from playwright.sync_api import Locator, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
+from learners.management.commands.seed_demo import DEMO_PASSWORD
 from learners.models import Invitation, Membership, Team, User
 from progress.models import Assignment
 from tests.courses.builders import build_course
@@ -129,11 +130,13 @@ def test_manager_invites_a_new_hire_who_accepts_on_their_phone(
 
     expect(page).to_have_url(f"{live_server.url}/people/")
     expect(page.get_by_role("status")).to_have_text(
-        f"Invitation sent to {NEW_HIRE}. The link works for 7 days."
+        f"The invitation to {NEW_HIRE} is queued and will be emailed in a moment. "
+        "The link works for 7 days."
     )
     row = page.locator("tr", has_text=NEW_HIRE)
     expect(row).to_contain_text("Downtown Store")
-    expect(row).to_contain_text("Waiting")
+    # The live server runs tasks inline, so the worker's part is done by the time it shows.
+    expect(row).to_contain_text("Sent")
     axe(page)
 
     # The live server runs in this process, so its locmem email backend fills mail.outbox.
@@ -183,9 +186,76 @@ def test_manager_invites_a_new_hire_who_accepts_on_their_phone(
     assert response is not None
     assert response.status == 410
     expect(phone.get_by_role("heading", level=1)).to_have_text("You've already used this link")
-    expect(phone.get_by_role("button", name="Sign in")).to_be_visible()
+    # Still signed in from accepting: straight back to their training.
+    expect(phone.get_by_role("button", name="Go to my training")).to_be_visible()
     axe(phone)
     screenshot(phone, "used")
+
+
+def test_a_colleague_from_another_store_joins_only_once_signed_in_as_themselves(
+    desktop_page: Page,
+    new_page: Callable[[str], Page],
+    live_server: LiveServer,
+    demo: None,
+    mailoutbox: list[mail.EmailMessage],
+    sign_in: Callable[..., None],
+    axe: Axe,
+    screenshot: Callable[..., object],
+    select_by_text: Callable[[Locator, str], str],
+) -> None:
+    """Maya invites Luca, who already works at Harbour Store. The link reaches a phone where
+    Leo is signed in: it says the invitation is not his, signs him out, and lets Luca in only
+    after he signs in."""
+    colleague = "learner3@example.com"
+    page = desktop_page
+    sign_in(page, MANAGER)
+    page.goto("/people/invite/")
+    page.get_by_label("Email address").fill(colleague)
+    select_by_text(page.get_by_label("Team"), "Downtown Store")
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.get_by_role("status")).to_contain_text(f"The invitation to {colleague} is queued")
+    assert len(mailoutbox) == 1, [m.subject for m in mailoutbox]
+    link = _invitation_link(mailoutbox[0], live_server.url)
+
+    phone = new_page("phone")
+    sign_in(phone, "learner@example.com")
+    response = phone.goto(link)
+    assert response is not None
+    assert response.status == 403
+    main = phone.get_by_role("main")
+    expect(main.get_by_role("heading", level=1)).to_have_text("This invitation is for someone else")
+    expect(main).to_contain_text(
+        f"It invites {colleague} to join Downtown Store, but you're signed in as "
+        "learner@example.com."
+    )
+    axe(phone)
+    screenshot(phone, "someone-else")
+    main.get_by_role("button", name="Sign out").click()
+
+    expect(phone).to_have_url(re.compile(r"/accounts/login/\?next=/invite/"))
+    expect(
+        phone.get_by_text(f"Sign in as {colleague} to join Downtown Store.", exact=False)
+    ).to_be_visible()
+    axe(phone)
+    phone.get_by_label("Email address").fill(colleague)
+    phone.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    phone.get_by_role("button", name="Sign in", exact=True).click()
+
+    expect(phone).to_have_url(link)
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Welcome to Downtown Store")
+    expect(phone.get_by_label("Choose a password")).to_have_count(0)
+    axe(phone)
+    screenshot(phone, "join")
+    phone.get_by_role("button", name="Join the team").click()
+
+    expect(phone).to_have_url(f"{live_server.url}/dashboard/")
+    expect(phone.get_by_role("status")).to_have_text("You're now in Downtown Store.")
+    luca = User.objects.get(email=colleague)
+    assert set(luca.memberships.values_list("team__name", flat=True)) == {
+        "Harbour Store",
+        "Downtown Store",
+    }
+    assert Invitation.objects.get(email=colleague).accepted_by == luca
 
 
 def test_manager_gives_their_store_a_team_rule(

@@ -218,7 +218,7 @@ def test_invitation_accept_names_the_new_hire_as_actor(downtown):
     invitation = InvitationFactory(team=downtown, email="nia@example.com")
     mark = _mark()
     user, created = services.invitation_accept(
-        invitation=invitation, password=STRONG_PASSWORD, full_name="Nia Hire"
+        invitation=invitation, signed_in=None, password=STRONG_PASSWORD, full_name="Nia Hire"
     )
     # One entry: joining the team is part of accepting, not a separate membership.add.
     entry = _only_entry_since(mark)
@@ -231,9 +231,15 @@ def test_invitation_accept_names_the_new_hire_as_actor(downtown):
 def test_invitation_accept_by_an_existing_account_names_them(learner, harbour):
     invitation = InvitationFactory(team=harbour, email="leo@example.com")
     mark = _mark()
-    services.invitation_accept(invitation=invitation, password=None)
-    entry = _only_entry_since(mark)
-    assert (entry.actor, entry.action) == (learner, "invitation.accept")
+    services.invitation_accept(invitation=invitation, signed_in=learner, password=None)
+    # Their joining is on their own record, as when an admin adds someone, and the
+    # invitation's entry says the link was used.
+    entries = AuditEntry.objects.filter(pk__gt=mark).order_by("pk")
+    assert [(e.actor, e.action, e.target_type, e.target_id) for e in entries] == [
+        (learner, "membership.add", "person", str(learner.pk)),
+        (learner, "invitation.accept", "invitation", str(invitation.pk)),
+    ]
+    assert entries[0].changes == {"team": [None, "Harbour Store"], "role": [None, "member"]}
 
 
 def test_seed_demo_records_set_up_as_system_work_once(settings):
@@ -264,7 +270,7 @@ def test_service_refusing_leaves_no_entry(admin, manager, learner, downtown):
     with pytest.raises(ValidationError):
         services.invitation_create(actor=manager, email="leo@example.com", team=downtown)
     accepted = InvitationFactory(team=downtown)
-    services.invitation_accept(invitation=accepted, password=STRONG_PASSWORD)
+    services.invitation_accept(invitation=accepted, signed_in=None, password=STRONG_PASSWORD)
     mark = _mark()
     with pytest.raises(ValidationError):
         services.invitation_resend(actor=manager, invitation=accepted)
@@ -275,7 +281,9 @@ def test_weak_password_on_accept_undoes_the_claim_and_records_nothing(downtown):
     invitation = InvitationFactory(team=downtown, email="nia@example.com")
     mark = _mark()
     with pytest.raises(ValidationError):
-        services.invitation_accept(invitation=invitation, password="123", full_name="Nia")
+        services.invitation_accept(
+            invitation=invitation, signed_in=None, password="123", full_name="Nia"
+        )
     invitation.refresh_from_db()
     assert invitation.accepted_at is None
     assert _written_since(mark) == []
@@ -344,7 +352,9 @@ def test_without_its_entry_no_invitation_changes(
         with pytest.raises(RuntimeError):
             services.invitation_revoke(actor=manager, invitation=invitation)
         with pytest.raises(RuntimeError):
-            services.invitation_accept(invitation=invitation, password=STRONG_PASSWORD)
+            services.invitation_accept(
+                invitation=invitation, signed_in=None, password=STRONG_PASSWORD
+            )
     assert callbacks == []  # no email queued
     assert not Invitation.objects.filter(email="nia@example.com").exists()
     invitation.refresh_from_db()

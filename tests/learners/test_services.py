@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from learners import services
-from learners.models import Invitation, Membership, Team, User
+from learners.models import AuditEntry, Invitation, Membership, Team, User
 from tests.conftest import require_postgres
 from tests.factories import InvitationFactory, MembershipFactory, TeamFactory, UserFactory
 
@@ -153,7 +153,7 @@ def test_resend_restarts_the_clock_and_revives_revoked(downtown):
 def test_accept_creates_person_in_team_and_uses_the_link(downtown):
     invitation = InvitationFactory(team=downtown, email="nia@example.com")
     user, created = services.invitation_accept(
-        invitation=invitation, password="Sunny-Counter-2026!", full_name="Nia Hire"
+        invitation=invitation, signed_in=None, password="Sunny-Counter-2026!", full_name="Nia Hire"
     )
     invitation.refresh_from_db()
     assert created is True
@@ -170,7 +170,9 @@ def test_accept_creates_person_in_team_and_uses_the_link(downtown):
 def test_accept_with_weak_password_changes_nothing(downtown):
     invitation = InvitationFactory(team=downtown, email="nia@example.com")
     with pytest.raises(ValidationError):
-        services.invitation_accept(invitation=invitation, password="123", full_name="Nia")
+        services.invitation_accept(
+            invitation=invitation, signed_in=None, password="123", full_name="Nia"
+        )
     invitation.refresh_from_db()
     assert invitation.accepted_at is None
     assert not User.objects.filter(email="nia@example.com").exists()
@@ -178,7 +180,9 @@ def test_accept_with_weak_password_changes_nothing(downtown):
 
 def test_accept_for_existing_account_adds_membership_without_password(harbour, learner):
     invitation = InvitationFactory(team=harbour, email="leo@example.com")
-    user, created = services.invitation_accept(invitation=invitation, password=None)
+    user, created = services.invitation_accept(
+        invitation=invitation, signed_in=learner, password=None
+    )
     assert (user, created) == (learner, False)
     assert set(learner.memberships.values_list("team__name", flat=True)) == {
         "Downtown Store",
@@ -186,19 +190,42 @@ def test_accept_for_existing_account_adds_membership_without_password(harbour, l
     }
 
 
+@pytest.mark.parametrize("who", ["nobody", "outsider"])
+def test_accept_for_existing_account_needs_that_account_signed_in(
+    request, harbour, learner, outsider, who
+):
+    invitation = InvitationFactory(team=harbour, email="LEO@example.com")
+    signed_in = None if who == "nobody" else request.getfixturevalue(who)
+    entries = AuditEntry.objects.count()
+
+    with pytest.raises(services.InvitationForAnotherAccount) as exc:
+        services.invitation_accept(
+            invitation=invitation, signed_in=signed_in, password="Sunny-Counter-2026!"
+        )
+
+    assert exc.value.account == learner
+    invitation.refresh_from_db()
+    assert (invitation.accepted_at, invitation.accepted_by) == (None, None)
+    assert not learner.memberships.filter(team=harbour).exists()
+    assert not learner.check_password("Sunny-Counter-2026!")
+    assert AuditEntry.objects.count() == entries
+
+
 def test_accept_after_revoke_is_refused(downtown):
     invitation = InvitationFactory(team=downtown)
     stale = Invitation.objects.get(pk=invitation.pk)
     services.invitation_revoke(actor=None, invitation=invitation)
     with pytest.raises(services.InvitationUnavailable) as exc:
-        services.invitation_accept(invitation=stale, password="Sunny-Counter-2026!")
+        services.invitation_accept(invitation=stale, signed_in=None, password="Sunny-Counter-2026!")
     assert exc.value.reason == "revoked"
     assert not User.objects.filter(email=invitation.email).exists()
 
 
 def test_resend_of_accepted_invitation_is_refused(downtown):
     invitation = InvitationFactory(team=downtown)
-    services.invitation_accept(invitation=invitation, password="Sunny-Counter-2026!")
+    services.invitation_accept(
+        invitation=invitation, signed_in=None, password="Sunny-Counter-2026!"
+    )
     with pytest.raises(ValidationError):
         services.invitation_resend(actor=None, invitation=invitation)
 
@@ -216,6 +243,7 @@ def test_parallel_accepts_use_the_link_exactly_once():
         try:
             services.invitation_accept(
                 invitation=Invitation.objects.get(pk=invitation.pk),
+                signed_in=None,
                 password="Sunny-Counter-2026!",
             )
             results.append("ok")

@@ -1,14 +1,22 @@
+import datetime as dt
 import re
+from html import unescape
+from urllib.parse import urlencode
 
 import pytest
+import time_machine
+from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from learners import services
-from learners.models import Invitation, Membership, Team, User
-from tests.factories import InvitationFactory, MembershipFactory, TeamFactory
+from learners.models import AuditEntry, Invitation, Membership, Team, User
+from tests.factories import PASSWORD, InvitationFactory, MembershipFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
+
+T0 = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
 
 
 def test_home_sends_visitors_to_sign_in_and_people_to_their_dashboard(client, learner):
@@ -148,6 +156,64 @@ def test_manager_invites_into_their_team(
     assert len(mail.outbox) == 1
 
 
+def _invitation_row(html: str, invitation: Invitation) -> str:
+    found = re.search(rf'<tr id="invitation-{invitation.pk}">.*?</tr>', html, re.DOTALL)
+    assert found, f"no row for invitation {invitation.pk}"
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", found.group(0))))
+
+
+def test_an_invitation_reads_queued_until_a_worker_has_really_emailed_it(
+    client, manager, downtown, django_capture_on_commit_callbacks
+):
+    client.force_login(manager)
+    with (
+        time_machine.travel(T0, tick=False),
+        # No worker running: the email task waits.
+        django_capture_on_commit_callbacks(execute=False) as queued,
+    ):
+        response = client.post(
+            reverse("invite"), {"email": "nia@example.com", "team": downtown.pk}, follow=True
+        )
+    invitation = Invitation.objects.get()
+    html = unescape(response.content.decode())
+    assert "The invitation to nia@example.com is queued and will be emailed in a moment." in html
+    assert "sent" not in html.split('<section class="messages"', 1)[1].split("</section>")[0]
+    row = _invitation_row(html, invitation)
+    assert "Queued" in row and "Not emailed yet" in row
+    assert "Sent" not in row
+    assert "Sending is delayed" not in html
+
+    with time_machine.travel(T0 + dt.timedelta(minutes=6), tick=False):
+        late = client.get(reverse("people")).content.decode()
+    assert "Sending is delayed: 1 invitation has waited more than 5 minutes" in unescape(late)
+    assert "Sending is delayed." in _invitation_row(late, invitation)
+    assert mail.outbox == []
+
+    with time_machine.travel(T0 + dt.timedelta(minutes=7), tick=False):
+        for send in queued:  # the worker is back
+            send()
+        sent = client.get(reverse("people")).content.decode()
+    assert [m.to for m in mail.outbox] == [["nia@example.com"]]
+    row = _invitation_row(sent, invitation)
+    assert "Sent" in row and "Queued" not in row
+    assert "Sending is delayed" not in sent
+
+
+def test_a_new_link_reads_queued_again_until_it_is_emailed(
+    client, manager, downtown, django_capture_on_commit_callbacks
+):
+    invitation = InvitationFactory(team=downtown, sent_at=timezone.now())
+    client.force_login(manager)
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(
+            reverse("invitation_resend", args=[invitation.pk]), HTTP_HX_REQUEST="true"
+        )
+    row = _invitation_row(response.content.decode(), invitation)
+    assert "Queued" in row and "Sent" not in row
+    page = unescape(client.get(reverse("people")).content.decode())
+    assert f"A new link for {invitation.email} is queued and will be emailed in a moment." in page
+
+
 def test_manager_cannot_invite_into_a_team_they_do_not_manage(client, manager, harbour):
     client.force_login(manager)
     response = client.post(reverse("invite"), {"email": "nia@example.com", "team": harbour.pk})
@@ -270,13 +336,154 @@ def test_expired_and_garbage_links_get_clear_pages(client, downtown):
     assert "don't recognise this link" in garbage.content.decode()
 
 
-def test_existing_account_joins_team_with_one_click(client, learner, harbour):
+def _accept_url(invitation: Invitation) -> str:
+    return reverse("invitation_accept", args=[services.invitation_token(invitation)])
+
+
+def _teams_of(person: User) -> set[str]:
+    return set(person.memberships.values_list("team__name", flat=True))
+
+
+def test_existing_account_signs_in_through_the_link_and_joins(client, learner, harbour):
+    """Leo (Downtown) is invited into Harbour. Holding the link is not enough: the visitor is
+    sent to sign in, comes back to the invitation, and only then joins, keeping Downtown."""
     invitation = InvitationFactory(team=harbour, email="leo@example.com")
-    url = reverse("invitation_accept", args=[services.invitation_token(invitation)])
-    assert "already have an account" in client.get(url).content.decode()
-    response = client.post(url)
-    assert response.url == reverse("account_login")
-    assert learner.memberships.filter(team=harbour).exists()
+    url = _accept_url(invitation)
+
+    page = client.get(url)
+    assert page.status_code == 302
+    assert page.url == f"{reverse('account_login')}?{urlencode({'next': url}, safe='/')}"
+    # A visitor's POST does nothing but send them to sign in too.
+    posted = client.post(url)
+    assert posted.status_code == 302
+    assert posted.url.startswith(reverse("account_login"))
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is None
+    assert _teams_of(learner) == {"Downtown Store"}
+
+    login_page = client.get(page.url).content.decode()
+    assert "Sign in as leo@example.com to join Harbour Store." in login_page
+    assert f'name="next" value="{url}"' in login_page  # the form carries the way back
+    signed_in = client.post(
+        reverse("account_login"), {"login": "leo@example.com", "password": PASSWORD, "next": url}
+    )
+    assert signed_in.url == url
+    offer = client.get(url)
+    assert offer.status_code == 200
+    html = offer.content.decode()
+    assert "Leo Learner, you've been invited to join Harbour Store." in html
+    assert "Choose a password" not in html
+
+    joined = client.post(url)
+
+    assert joined.url == reverse("dashboard")
+    assert _teams_of(learner) == {"Downtown Store", "Harbour Store"}
+    invitation.refresh_from_db()
+    assert invitation.accepted_by == learner
+    dashboard = client.get(joined.url)
+    assert "You're now in Harbour Store." in unescape(dashboard.content.decode())
+
+
+def test_someone_else_signed_in_is_told_and_offered_to_sign_out(client, learner, outsider, harbour):
+    invitation = InvitationFactory(team=harbour, email="leo@example.com")
+    url = _accept_url(invitation)
+    client.force_login(outsider)
+
+    page = client.get(url)
+    posted = client.post(url)
+
+    assert page.status_code == posted.status_code == 403
+    html = page.content.decode()
+    assert "This invitation is for someone else" in html
+    assert "you're signed in as <strong>olga@example.com</strong>" in html
+    assert f'action="{reverse("account_logout")}"' in html
+    assert f'name="next" value="{url}"' in html
+    invitation.refresh_from_db()
+    assert (invitation.accepted_at, invitation.accepted_by) == (None, None)
+    assert _teams_of(learner) == {"Downtown Store"}
+    assert not outsider.memberships.filter(team__name="Downtown Store").exists()
+
+    # Signing out comes back to the link, which asks for the invited account.
+    signed_out = client.post(reverse("account_logout"), {"next": url})
+    assert signed_out.url == url
+    assert client.get(url).url.startswith(reverse("account_login"))
+
+
+def test_a_visitor_never_gets_a_password_form_for_an_existing_account(client, learner, harbour):
+    invitation = InvitationFactory(team=harbour, email="leo@example.com")
+    url = _accept_url(invitation)
+    old_password = learner.password
+
+    response = client.post(
+        url,
+        {
+            "full_name": "Not Leo",
+            "password1": "Sunny-Counter-2026!",
+            "password2": "Sunny-Counter-2026!",
+        },
+    )
+
+    assert response.url.startswith(reverse("account_login"))
+    learner.refresh_from_db()
+    assert (learner.password, learner.full_name) == (old_password, "Leo Learner")
+    assert "_auth_user_id" not in client.session
+    assert _teams_of(learner) == {"Downtown Store"}
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is None
+
+
+@pytest.mark.parametrize(
+    ("account_email", "invited_as"),
+    [("Ann@Example.com", "ann@example.com"), ("ann@example.com", "ANN@Example.COM")],
+)
+def test_existing_account_is_found_whatever_the_letter_case(
+    client, manager, downtown, harbour, account_email, invited_as
+):
+    # Accounts made in the Django admin keep the case they were typed in.
+    ann = User.objects.create(email=account_email, full_name="Ann Other")
+    ann.set_password(PASSWORD)
+    ann.save()
+    MembershipFactory(team=harbour, user=ann)
+    invitation = services.invitation_create(actor=manager, email=invited_as, team=downtown)
+    url = _accept_url(invitation)
+
+    assert client.get(url).url.startswith(reverse("account_login"))
+    client.force_login(ann)
+    assert client.post(url).url == reverse("dashboard")
+
+    assert User.objects.filter(email__iexact="ann@example.com").count() == 1
+    assert _teams_of(ann) == {"Harbour Store", "Downtown Store"}
+
+
+def test_an_address_someone_added_to_their_account_counts_as_theirs(client, learner, harbour):
+    EmailAddress.objects.create(user=learner, email="leo.home@example.com", verified=True)
+    invitation = InvitationFactory(team=harbour, email="leo.home@example.com")
+    url = _accept_url(invitation)
+
+    assert client.get(url).url.startswith(reverse("account_login"))
+    client.force_login(learner)
+    assert client.post(url).url == reverse("dashboard")
+
+    assert not User.objects.filter(email="leo.home@example.com").exists()
+    assert _teams_of(learner) == {"Downtown Store", "Harbour Store"}
+
+
+def test_existing_account_cannot_accept_twice(client, learner, harbour):
+    invitation = InvitationFactory(team=harbour, email="leo@example.com")
+    url = _accept_url(invitation)
+    client.force_login(learner)
+    assert client.post(url).url == reverse("dashboard")
+
+    again = client.post(url)
+
+    assert again.status_code == 410
+    html = unescape(again.content.decode())
+    assert "already used this link" in html
+    assert "You're in Harbour Store. Nothing more to do here." in html
+    assert learner.memberships.filter(team=harbour).count() == 1
+    assert (
+        AuditEntry.objects.filter(action="membership.add", target_id=str(learner.pk)).count() == 1
+    )
 
 
 @pytest.mark.parametrize(

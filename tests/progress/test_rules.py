@@ -170,7 +170,7 @@ def test_accepting_an_invitation_brings_the_teams_training_due_from_joining(
         django_capture_on_commit_callbacks(execute=True),
     ):
         sam, _created = learner_services.invitation_accept(
-            invitation=invitation, password=STRONG_PASSWORD, full_name="Sam New"
+            invitation=invitation, signed_in=None, password=STRONG_PASSWORD, full_name="Sam New"
         )
     assignment = Assignment.objects.get(user=sam)
     assert (assignment.rule, assignment.assigned_by) == (rule, manager)
@@ -183,6 +183,30 @@ def test_accepting_an_invitation_brings_the_teams_training_due_from_joining(
         "person": [None, "Sam New"],
         "due": [None, "2026-12-19"],
         "by the rule for": [None, "Downtown Store"],
+    }
+
+
+def test_an_existing_account_accepting_an_invitation_gets_the_teams_training_and_keeps_its_own(
+    manager, other_manager, outsider, downtown, course, django_capture_on_commit_callbacks
+):
+    """Olga (Harbour) accepts an invitation into Downtown: Downtown's rule reaches her, and
+    what she had from Harbour stays."""
+    harbour_course = build_course(slug="harbour-only", title="Harbour only", self_enrol=False)
+    assignment_create(actor=other_manager, people=[outsider], course=harbour_course)
+    with time_machine.travel(NOW, tick=False):
+        rule = rule_create(actor=manager, team=downtown, course=course, due_within_days=14)
+        invitation = InvitationFactory(team=downtown, email=outsider.email, invited_by=manager)
+    with (
+        time_machine.travel(NOW + dt.timedelta(days=1), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        learner_services.invitation_accept(invitation=invitation, signed_in=outsider, password=None)
+
+    assert Assignment.objects.get(user=outsider, course=course).rule == rule
+    assert Assignment.objects.active().filter(user=outsider, course=harbour_course).exists()
+    assert set(outsider.memberships.values_list("team__name", flat=True)) == {
+        "Harbour Store",
+        "Downtown Store",
     }
 
 

@@ -23,6 +23,7 @@ time it runs, so the upload form and the reader always agree.
 
 from __future__ import annotations
 
+from ..content import MAX_LESSON_CHARS
 from ..images import MAX_IMAGE_BYTES
 from ..yaml_reader import Problem
 from .exporting import export_course, export_course_zip
@@ -41,12 +42,22 @@ from .problems import BundleError
 
 MAX_BUNDLE_BYTES = 50 * 1024 * 1024  # everything in the bundle, uncompressed
 MAX_ENTRIES = 2000  # files in a zip
+MAX_MANIFEST_BYTES = 1024 * 1024  # course.yaml: titles, keys and file names for 2,000 lessons
+# One lesson file: the editor's limit in characters, at UTF-8's four bytes a character at most,
+# so every lesson the editor saves can be exported and imported again.
+MAX_LESSON_BYTES = 4 * MAX_LESSON_CHARS
+# All lesson files together. Importing renders every lesson, at about 3 microseconds a
+# character: this keeps an import to seconds, and is forty times the whole curriculum.
+MAX_LESSONS_BYTES = 2 * 1024 * 1024
 MAX_MEDIA_BYTES = MAX_IMAGE_BYTES  # one image: the same limit as the editor's image upload
 
 __all__ = [
     "FORMAT_VERSION",
     "MAX_BUNDLE_BYTES",
     "MAX_ENTRIES",
+    "MAX_LESSONS_BYTES",
+    "MAX_LESSON_BYTES",
+    "MAX_MANIFEST_BYTES",
     "MAX_MEDIA_BYTES",
     "BundleData",
     "BundleError",

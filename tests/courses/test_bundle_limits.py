@@ -235,6 +235,7 @@ def test_the_editor_shows_the_length_limit_next_to_the_text_and_keeps_it(client,
         "Split it into two or more lessons."
     ]
     html = response.content.decode()
+    assert 'id="id_body_markdown_error"' in html  # beside the text, named by aria-describedby
     textarea = html.split('name="body_markdown"')[1].split("</textarea>")[0]
     assert body in textarea  # every character typed is still there
     assert "maxlength" not in textarea  # a browser would cut a paste short without a word

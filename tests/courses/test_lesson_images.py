@@ -210,7 +210,7 @@ def test_the_editor_shows_the_refusal_next_to_the_text_and_keeps_it(client, admi
         "Upload it on the course page, then paste the line it gives you."
     ]
     html = response.content.decode()
-    assert 'id="id_body_markdown_error"' in html or "errorlist" in html
+    assert 'id="id_body_markdown_error"' in html  # beside the text, named by aria-describedby
     assert "Keep this paragraph." in html  # nothing typed is lost
     assert "<img" not in html.split('id="preview"')[1]  # nor shown in the preview
     lesson.refresh_from_db()

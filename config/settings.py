@@ -361,6 +361,9 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or DATA_DIR / "media")
+# Course bundles uploaded on the web wait here for the author to confirm the import. Outside
+# MEDIA_ROOT, so nothing here is ever served; shared like MEDIA_ROOT when several web servers run.
+BUNDLE_UPLOAD_ROOT = DATA_DIR / "bundle-uploads"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

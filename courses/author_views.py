@@ -20,11 +20,13 @@ from django.views.decorators.http import require_POST
 
 from config.forms import add_service_errors
 from config.http import AuthedRequest
+from config.parsing import ascii_int
 from learners.permissions import require_author
 
 from . import permissions, selectors, services
-from .content import render_markdown, video_embed_url
+from .content import MAX_LESSON_CHARS, render_markdown, video_embed_url
 from .forms import CourseForm, ImageUploadForm, LessonForm, ModuleForm
+from .images import course_image_urls
 from .models import Course, CourseVersion, Lesson, Module
 
 
@@ -340,7 +342,10 @@ def lesson_move(request: AuthedRequest, pk: int) -> HttpResponse:
 def _lesson_form_page(
     request: AuthedRequest, form: LessonForm, module: Module, lesson: Lesson | None
 ) -> HttpResponse:
-    body = form["body_markdown"].value() or ""
+    body = str(form["body_markdown"].value() or "")
+    course = module.version.course
+    # Text past the limit is kept in the form, not previewed: rendering it is what costs.
+    preview = render_markdown(body[:MAX_LESSON_CHARS], images=course_image_urls(course.pk))
     return render(
         request,
         "courses/author/lesson_edit.html",
@@ -348,9 +353,9 @@ def _lesson_form_page(
             "form": form,
             "module": module,
             "lesson": lesson,
-            "course": module.version.course,
+            "course": course,
             "version": module.version,
-            "preview_html": render_markdown(str(body)),
+            "preview_html": preview,
         },
         status=400 if form.errors else 200,
     )
@@ -417,9 +422,16 @@ def lesson_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def markdown_preview(request: AuthedRequest) -> HttpResponse:
-    """The server's rendering of what the author typed: exactly what learners will see."""
+    """The server's rendering of what the author typed: exactly what learners will see. With
+    `course` (the lesson editor sends it), images follow that course's rule; without it, the
+    rule for text outside a course."""
     require_author(request.user)
-    html = render_markdown(request.POST.get("body_markdown", "")[:200_000])
+    course_pk = ascii_int(request.POST.get("course"))
+    images = None
+    if course_pk is not None:
+        images = course_image_urls(permissions.get_authored_course(request.user, course_pk).pk)
+    body = request.POST.get("body_markdown", "")[:MAX_LESSON_CHARS]
+    html = render_markdown(body, images=images)
     return render(request, "courses/author/_preview.html", {"preview_html": html})
 
 

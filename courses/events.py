@@ -10,15 +10,22 @@ surrounding transaction commits, and is dropped if it rolls back.
   with every course the transaction touched.
 - `learner_progressed(user_id, course_id)`: a learner finished something a course may require
   (passed a quiz, finished a practice conversation).
+
+One question goes the same way, asked and answered at once rather than after commit:
+- `certificate_holders_requested(course_id)`: how many people hold a certificate for the
+  course. Importing a bundle over a course says so before the author confirms.
 """
 
 from __future__ import annotations
+
+from typing import cast
 
 from django.db import transaction
 from django.dispatch import Signal
 
 requirements_changed = Signal()
 learner_progressed = Signal()
+certificate_holders_requested = Signal()
 
 
 class _PendingRequirements:
@@ -56,3 +63,15 @@ def announce_learner_progressed(*, user_id: int, course_id: int) -> None:
     transaction.on_commit(
         lambda: learner_progressed.send(sender=None, user_id=user_id, course_id=course_id)
     )
+
+
+def certificate_holders(*, course_id: int) -> int | None:
+    """How many people hold a certificate for `course_id`, as progress counts them; None when
+    nothing answers (progress not installed). Whatever queries the listeners make."""
+    # django-stubs types a receiver's answer as text; these answer with a number.
+    answers = cast(
+        list[tuple[object, object]],
+        certificate_holders_requested.send(sender=None, course_id=course_id),
+    )
+    counts = [count for _receiver, count in answers if isinstance(count, int)]
+    return sum(counts) if counts else None

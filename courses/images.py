@@ -1,17 +1,24 @@
-"""The one check for pictures the site stores: images uploaded in the course editor and the
-images in course bundles. Pillow reads the bytes; a file's name never decides what it is."""
+"""The one check for pictures the site stores (images uploaded in the course editor and the
+images in course bundles; Pillow reads the bytes, a file's name never decides what it is), and
+the one rule for which images authored content may show (`image_allowed`)."""
 
 from __future__ import annotations
 
 import os
+import re
 import warnings
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import Enum
 from io import BytesIO
 from typing import IO
 
+from django.conf import settings
+from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
+
+from .models import CourseImage
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 
@@ -118,3 +125,34 @@ def check_image(
                 kind,
             )
     return image_format
+
+
+# --- Which images a lesson may show -------------------------------------------------------------
+
+# The shape of a stored upload's address below MEDIA_URL: plain segments that each start with a
+# letter or digit, so no '.', '..', '%', '\\' or '//' can make a browser read it as another path.
+_STORED_UPLOAD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(?:/[A-Za-z0-9][A-Za-z0-9_.-]*)*")
+
+
+def image_allowed(src: str, known: Collection[str] | None) -> bool:
+    """Whether authored content may show the image at `src`: the one rule, used when a lesson
+    is saved or imported and again when Markdown is rendered.
+
+    `known` holds the addresses of the images uploaded for the content's course (from
+    `course_image_urls`): a lesson shows those and nothing else, so other sites, `data:` and
+    `javascript:` URLs, other courses' images and every other spelling of a path on this site
+    (`/media/../`, `%2e%2e`, backslashes, `//host`) are refused without having to be
+    recognised. Where no course is involved (question text), `known` is None and any plain
+    address of a stored upload is allowed. No query.
+    """
+    if known is not None:
+        return src in known
+    prefix = settings.MEDIA_URL
+    return src.startswith(prefix) and _STORED_UPLOAD.fullmatch(src[len(prefix) :]) is not None
+
+
+def course_image_urls(course_id: int) -> frozenset[str]:
+    """The address of every image uploaded for the course, the only images its lessons may
+    show; empty when it has none. One query."""
+    names = CourseImage.objects.filter(course_id=course_id).values_list("image", flat=True)
+    return frozenset(default_storage.url(name) for name in names if name)

@@ -16,7 +16,8 @@ from learners.audit import audit_record
 from learners.models import User
 
 from . import events
-from .content import render_markdown, video_embed_url
+from .content import MAX_LESSON_CHARS, image_sources, render_markdown, video_embed_url
+from .images import course_image_urls, image_allowed
 from .models import (
     Course,
     CourseImage,
@@ -179,8 +180,34 @@ def module_delete(*, module: Module) -> None:
     module.delete()
 
 
-def _clean_lesson(title: str, minutes: int, video_url: str) -> None:
-    errors = {}
+def _body_problems(body_markdown: str, course_images: frozenset[str]) -> list[str]:
+    """What stops the lesson text from being saved: too long, or an image that isn't one of
+    the course's (`images.image_allowed`), each named with its line."""
+    if len(body_markdown) > MAX_LESSON_CHARS:
+        return [
+            _(
+                "This lesson is %(length)s characters long; the most is %(limit)s. "
+                "Split it into two or more lessons."
+            )
+            % {"length": f"{len(body_markdown):,}", "limit": f"{MAX_LESSON_CHARS:,}"}
+        ]
+    problems = []
+    for image in image_sources(body_markdown):
+        if not image_allowed(image.src, course_images):
+            problems.append(
+                _(
+                    "Line %(line)s: the image “%(src)s” isn't one uploaded for this course. "
+                    "Upload it on the course page, then paste the line it gives you."
+                )
+                % {"line": image.line, "src": image.src}
+            )
+    return problems
+
+
+def _clean_lesson(
+    title: str, minutes: int, video_url: str, body_markdown: str, course_images: frozenset[str]
+) -> None:
+    errors: dict[str, str | list[str]] = {}
     if not title.strip():
         errors["title"] = _("Give the lesson a title.")
     if not 1 <= minutes <= 240:
@@ -189,6 +216,9 @@ def _clean_lesson(title: str, minutes: int, video_url: str) -> None:
         errors["video_url"] = _(
             "Use a https link to a video on youtube.com, youtu.be or vimeo.com."
         )
+    body_problems = _body_problems(body_markdown, course_images)
+    if body_problems:
+        errors["body_markdown"] = body_problems
     if errors:
         raise ValidationError(errors)
 
@@ -203,9 +233,14 @@ def lesson_create(
     key: uuid.UUID | None = None,
 ) -> Lesson:
     """Add a lesson at the end of `module`, with its HTML rendered and sanitised now. `key`
-    keeps an identity from elsewhere (a bundle); a new one is made when it is None."""
+    keeps an identity from elsewhere (a bundle); a new one is made when it is None.
+
+    Raises ValidationError keyed by field: no title, minutes outside 1-240, a video that is
+    not an allowed link, text over MAX_LESSON_CHARS, or an image that isn't one uploaded for
+    the course (each named with its line)."""
     _require_draft(module.version)
-    _clean_lesson(title, minutes, video_url)
+    images = course_image_urls(module.version.course_id)
+    _clean_lesson(title, minutes, video_url, body_markdown, images)
     last = module.lessons.aggregate(m=Max("position"))["m"]
     return Lesson.objects.create(
         version=module.version,
@@ -213,7 +248,7 @@ def lesson_create(
         key=key or uuid.uuid4(),
         title=title.strip(),
         body_markdown=body_markdown,
-        body_html=render_markdown(body_markdown),
+        body_html=render_markdown(body_markdown, images=images),
         minutes=minutes,
         video_url=video_url.strip(),
         position=0 if last is None else last + 1,
@@ -223,11 +258,14 @@ def lesson_create(
 def lesson_update(
     *, lesson: Lesson, title: str, body_markdown: str, minutes: int, video_url: str = ""
 ) -> Lesson:
+    """Save the lesson's fields, its HTML rendered and sanitised now. Raises ValidationError
+    as `lesson_create` does."""
     _require_draft(lesson.version)
-    _clean_lesson(title, minutes, video_url)
+    images = course_image_urls(lesson.version.course_id)
+    _clean_lesson(title, minutes, video_url, body_markdown, images)
     lesson.title = title.strip()
     lesson.body_markdown = body_markdown
-    lesson.body_html = render_markdown(body_markdown)
+    lesson.body_html = render_markdown(body_markdown, images=images)
     lesson.minutes = minutes
     lesson.video_url = video_url.strip()
     lesson.save(update_fields=["title", "body_markdown", "body_html", "minutes", "video_url"])

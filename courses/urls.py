@@ -39,6 +39,11 @@ urlpatterns = [
     path("author/courses/<int:pk>/images/", author_views.image_upload, name="author_image_upload"),
     path("author/import/", bundle_views.course_import, name="author_course_import"),
     path(
+        "author/import/confirm/",
+        bundle_views.course_import_confirm,
+        name="author_course_import_confirm",
+    ),
+    path(
         "author/courses/<int:pk>/export/", bundle_views.course_export, name="author_course_export"
     ),
 ]

@@ -6,10 +6,14 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from courses.events import learner_progressed, requirements_changed
+from courses.events import (
+    certificate_holders_requested,
+    learner_progressed,
+    requirements_changed,
+)
 from learners.events import member_joined
 
-from . import rules, services
+from . import rules, selectors, services
 from .tasks import refresh_course_progress
 
 
@@ -30,3 +34,8 @@ def _refresh_enrolment(*, user_id: int, course_id: int, **_kwargs: Any) -> None:
 def _apply_team_rules(*, user_id: int, team_id: int, **_kwargs: Any) -> None:
     # In the request that caused it, so the newcomer's first page already lists their training.
     rules.rules_apply_to_member(user_id=user_id, team_id=team_id)
+
+
+@receiver(certificate_holders_requested, dispatch_uid="progress.certificate_holders")
+def _count_certificate_holders(*, course_id: int, **_kwargs: Any) -> int:
+    return selectors.certificate_holders_count(course_id=course_id)

@@ -464,6 +464,8 @@ TABLE: dict[str, Row | tuple[Row, ...]] = {
         },
     ),
     "author_course_import": Row(get=AUTHOR, post=AUTHOR.succeeds_with(INVALID)),
+    # Without a token signed for them, authors are sent back to upload again.
+    "author_course_import_confirm": Row(post=AUTHOR.succeeds_with(INVALID)),
     "author_course_export": Row(args=course_pk, get=AUTHOR),
     # assessments/questions: authoring
     "author_banks": Row(get=AUTHOR),

@@ -13,9 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 import yaml
-from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
-from django.core.files.storage import default_storage
 from django.utils.text import slugify
 
 from ..models import Course, CourseImage, CourseVersion
@@ -35,40 +33,40 @@ def _export_version(course: Course) -> CourseVersion | None:
     return course.published_version or course.versions.order_by("-number").first()
 
 
-def _export_images(markdown: str, media: dict[str, str], copies: dict[str, bytes]) -> str:
-    """Point the Markdown's stored images at media/<name>, collecting the files in `copies`."""
-    prefix = settings.MEDIA_URL
+def _export_images(
+    markdown: str,
+    images: dict[str, CourseImage],
+    media: dict[str, str],
+    copies: dict[str, bytes],
+) -> str:
+    """Point the Markdown's images at media/<name>, collecting the files in `copies`. Only the
+    course's own images (`images`, by address) are copied; any other address is left as it is,
+    and importing the bundle refuses it."""
 
     def replace(match: re.Match[str]) -> str:
         url = match.group("url").strip("<>").strip()
-        if not url.startswith(prefix):
+        image = images.get(url)
+        if image is None:
             return match.group(0)
-        stored_name = url.removeprefix(prefix)
-        if stored_name not in media:
+        if url not in media:
             try:
-                with default_storage.open(stored_name, "rb") as handle:
+                with image.image.open("rb") as handle:
                     content = handle.read()
-            except (OSError, SuspiciousFileOperation):
+            except (OSError, ValueError, SuspiciousFileOperation):
                 return match.group(0)
-            name = PurePosixPath(stored_name).name
+            name = PurePosixPath(image.image.name or "image").name
             while name in copies:
                 name = f"x{name}"
-            media[stored_name], copies[name] = name, content
+            media[url], copies[name] = name, content
         alt = match.group("alt")
         if not alt.strip():
             # A bundle's images need a description; the upload form made the author write one.
-            image = CourseImage.objects.filter(image=stored_name).first()
-            alt = re.sub(r"[\[\]]", "", image.alt_text) if image else alt
+            alt = re.sub(r"[\[\]]", "", image.alt_text)
         offset, text = match.start(), match.group(0)
         alt_start, alt_end = (i - offset for i in match.span("alt"))
         url_start, url_end = (i - offset for i in match.span("url"))
-        return (
-            text[:alt_start]
-            + alt
-            + text[alt_end:url_start]
-            + f"media/{media[stored_name]}"
-            + text[url_end:]
-        )
+        before, after = text[:alt_start] + alt + text[alt_end:url_start], text[url_end:]
+        return f"{before}media/{media[url]}{after}"
 
     return MARKDOWN_IMAGE.sub(replace, markdown)
 
@@ -93,7 +91,8 @@ def export_course(
         for part in ("lessons", "media"):
             shutil.rmtree(folder / part, ignore_errors=True)
     (folder / "lessons").mkdir(parents=True, exist_ok=True)
-    stored_to_name: dict[str, str] = {}
+    images = {image.image.url: image for image in course.images.all()}
+    url_to_name: dict[str, str] = {}
     copies: dict[str, bytes] = {}
     modules = []
     number = 0
@@ -102,7 +101,7 @@ def export_course(
         for lesson in module.lessons.all():
             number += 1
             file = f"lessons/{number:02d}-{slugify(lesson.title)[:50] or 'lesson'}.md"
-            markdown = _export_images(lesson.body_markdown, stored_to_name, copies)
+            markdown = _export_images(lesson.body_markdown, images, url_to_name, copies)
             (folder / file).write_bytes(markdown.encode("utf-8"))
             entry: dict[str, object] = {
                 "key": str(lesson.key),

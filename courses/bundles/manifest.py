@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import IO
 
-from ..content import video_embed_url
-from ..images import ImageProblem, ImageRejected, check_image
+from ..content import MAX_LESSON_CHARS, image_sources, video_embed_url
+from ..images import ImageProblem, ImageRejected, check_image, image_allowed
 from ..yaml_reader import LineMapping, Problem, decode, parse_yaml
-from .files import load_files
+from .files import Limits, lesson_too_long, load_files
 from .problems import BundleError
 from .yaml_fields import Fields
 
@@ -93,37 +93,56 @@ def media_name(url: str) -> str | None:
 def _image_refs(
     markdown: str, file: str, files: dict[str, bytes], problems: list[Problem]
 ) -> list[ImageRef]:
-    """The images a lesson shows; a problem for each that isn't a file in media/ or has no
-    description. (Whether each media file is a usable image is `_read_media`'s business.)"""
+    """The images a lesson shows; a problem, on its line, for each that isn't written as
+    ![description](media/name.png) with that file in media/. (Whether each media file is a
+    usable image is `_read_media`'s business.)
+
+    The lesson is checked the way it will be imported: its inline media/ images are swapped for
+    stand-ins of their stored addresses, as `importing` swaps them for the real ones; then
+    every image the renderer would show, however it is written, must be one of those stand-ins
+    (`images.image_allowed`).
+    """
+    # Random, so no lesson can spell a stand-in.
+    prefix = f"/{uuid.uuid4().hex}/"
+    stand_ins: dict[str, str] = {}  # stand-in address -> file name in media/
+    by_name: dict[str, str] = {}
+
+    def swap(match: re.Match[str]) -> str:
+        name = media_name(match.group("url").strip("<>").strip())
+        if name is None or f"media/{name}" not in files:
+            return match.group(0)
+        stand_in = by_name.setdefault(name, f"{prefix}{len(by_name)}")
+        stand_ins[stand_in] = name
+        start, end = match.span("url")
+        offset, text = match.start(), match.group(0)
+        return text[: start - offset] + stand_in + text[end - offset :]
+
+    swapped = MARKDOWN_IMAGE.sub(swap, markdown)
+    known = frozenset(stand_ins)
     refs: list[ImageRef] = []
-    for match in MARKDOWN_IMAGE.finditer(markdown):
-        line = markdown.count("\n", 0, match.start()) + 1
-        url = match.group("url").strip("<>").strip()
-        alt = match.group("alt").strip()
-        name = media_name(url)
-        if name is None:
-            problems.append(
-                Problem(
-                    file,
-                    line,
-                    f"Image '{url}': images must be files in this bundle's media/ folder, "
-                    "written as ![description](media/name.png).",
-                )
+    for image in image_sources(swapped):
+        if image_allowed(image.src, known):
+            name, alt = stand_ins[image.src], image.alt.strip()
+            if alt:
+                refs.append(ImageRef(name=name, alt=alt[:MAX_ALT]))
+            else:
+                message = f"Image media/{name} needs a description: ![what it shows](media/{name})."
+                problems.append(Problem(file, image.line, message))
+            continue
+        written = media_name(image.src)
+        if written is None:
+            message = (
+                f"Image '{image.src}': images must be files in this bundle's media/ folder, "
+                "written as ![description](media/name.png)."
             )
-            continue
-        if f"media/{name}" not in files:
-            problems.append(Problem(file, line, f"Image media/{name} is not in the media/ folder."))
-            continue
-        if not alt:
-            problems.append(
-                Problem(
-                    file,
-                    line,
-                    f"Image media/{name} needs a description: ![what it shows](media/{name}).",
-                )
+        elif f"media/{written}" not in files:
+            message = f"Image media/{written} is not in the media/ folder."
+        else:
+            message = (
+                f"Image media/{written}: write it where it shows, as "
+                f"![description](media/{written})."
             )
-            continue
-        refs.append(ImageRef(name=name, alt=alt[:MAX_ALT]))
+        problems.append(Problem(file, image.line, message))
     return refs
 
 
@@ -214,6 +233,8 @@ def _read_lesson(
             problems.append(
                 Problem(file, None, "This file holds NUL characters; save it as plain text.")
             )
+        elif text is not None and len(text) > MAX_LESSON_CHARS:
+            problems.append(Problem(file, None, lesson_too_long(len(text))))
         elif text is not None:
             markdown = text
             images = _image_refs(text, file, files, problems)
@@ -303,9 +324,15 @@ def read_bundle(source: str | os.PathLike[str] | IO[bytes]) -> BundleData:
     # where the upload form reads (and tests lower) them.
     from courses import bundles as package
 
-    files, problems = load_files(
-        source, max_bytes=package.MAX_BUNDLE_BYTES, max_entries=package.MAX_ENTRIES
+    limits = Limits(
+        total=package.MAX_BUNDLE_BYTES,
+        entries=package.MAX_ENTRIES,
+        manifest=package.MAX_MANIFEST_BYTES,
+        lesson=package.MAX_LESSON_BYTES,
+        lessons=package.MAX_LESSONS_BYTES,
+        media=package.MAX_MEDIA_BYTES,
     )
+    files, problems = load_files(source, limits=limits)
     if problems:
         raise BundleError(problems)
     data = _read_manifest(files, problems, max_image_bytes=package.MAX_MEDIA_BYTES)

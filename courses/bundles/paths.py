@@ -18,6 +18,7 @@ from ..models import LearningPath
 from ..yaml_reader import LineMapping, Problem, decode, parse_yaml
 from .importing import ImportResult, cleaning_up_files, import_data
 from .manifest import FORMAT_VERSION, MAX_SLUG, MAX_SUMMARY, MAX_TITLE, BundleData, read_bundle
+from .planning import find_course
 from .problems import BundleError
 from .yaml_fields import Fields
 
@@ -30,6 +31,7 @@ class _PathData:
     title: str
     summary: str
     courses: list[BundleData] = field(default_factory=list)
+    folders: list[str] = field(default_factory=list)  # beside `courses`
 
 
 _FOLDER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -84,6 +86,7 @@ def _read_path(path_yaml: Path) -> _PathData:
             continue
         slugs.add(bundle.slug)
         data.courses.append(bundle)
+        data.folders.append(folder)
     if problems:
         raise BundleError(problems)
     return data
@@ -99,15 +102,33 @@ def load_path(
     (published, open to everyone) holding those courses in that order. One transaction.
 
     Every folder is read and checked first: BundleError lists the problems of all of them (file
-    names prefixed with the folder) and nothing is written. Safe to run again: unchanged courses
+    names prefixed with the folder) and nothing is written. The path's courses are updated
+    without asking for confirmation, but a course whose web address another course (another
+    key) already uses is a problem, never a replacement. Safe to run again: unchanged courses
     get no new version. `report` is called once per course, in order.
     """
     data = _read_path(Path(path_yaml))
+    # A path's courses are its own to update (found by key, or by web address when they have
+    # none), but a course with another key is someone else's: never replaced from here.
+    taken = [
+        Problem(
+            f"{folder}/course.yaml",
+            bundle.slug_line,
+            f"A different course already uses the web address '{bundle.slug}' (its key is not "
+            "this course's). Give this course another slug, or import it with import_course.",
+        )
+        for folder, bundle in zip(data.folders, data.courses, strict=True)
+        if (course := find_course(bundle, lock=False)) is not None
+        and bundle.key is not None
+        and course.key != bundle.key
+    ]
+    if taken:
+        raise BundleError(taken)
 
     def work(saved: list[FieldFile]) -> LearningPath:
         courses = []
         for bundle in data.courses:
-            result = import_data(bundle, user=user, saved=saved)
+            result = import_data(bundle, user=user, saved=saved, replace=True)
             courses.append(result.course)
             if report is not None:
                 report(result)

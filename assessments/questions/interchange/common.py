@@ -17,6 +17,10 @@ from ..services import QuestionInput
 
 # Field sizes of the question tables; question_validate doesn't check them, the database would.
 MAX_BANK_NAME = 120
+# How deep a file's categories may nest below the bank it is imported into. Real banks nest two
+# or three levels; a path of hundreds is a broken or hostile file, and every level is a bank to
+# create and a level of every page that lists banks.
+MAX_CATEGORY_DEPTH = 10
 MAX_TITLE = 200
 MAX_CHOICE = 500
 MAX_PAIR = 300
@@ -107,7 +111,17 @@ class ParsedFile:
 
     def enter_category(self, path: tuple[str, ...], line: int) -> tuple[str, ...]:
         """Records a category the file declares (a bank path below the import's bank) and
-        returns it; a name too long for a bank is a problem."""
+        returns it; a name too long for a bank, or a path deeper than MAX_CATEGORY_DEPTH, is a
+        problem."""
+        if len(path) > MAX_CATEGORY_DEPTH:
+            shown = "/".join(name.replace("/", "//") for name in path[:3])
+            self.problem(
+                line,
+                f'the category "{shown[:80]}/…" is {len(path)} levels deep; categories can nest '
+                f"at most {MAX_CATEGORY_DEPTH} levels below the bank you import into, so shorten "
+                "its path",
+            )
+            return path
         for name in path:
             if len(name) > MAX_BANK_NAME:
                 self.problem(

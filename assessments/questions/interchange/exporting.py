@@ -27,29 +27,38 @@ def bank_find(*, path: Sequence[str]) -> QuestionBank | None:
     return bank
 
 
-def _subtree(bank: QuestionBank) -> list[tuple[QuestionBank, tuple[str, ...]]]:
-    """`bank` and every bank below it with its path relative to `bank`, parents before their
-    children, siblings by name. One query per level of nesting."""
-    paths: dict[int, tuple[str, ...]] = {bank.pk: ()}
+def _subtree(bank: QuestionBank) -> tuple[list[QuestionBank], dict[int, list[QuestionBank]]]:
+    """`bank` and every bank below it, parents before their children and siblings by name, and
+    each bank's children. One query (for every bank: cheaper than one per level of a deep tree,
+    and bank_tree loads them all for every authoring page anyway). Walked with a stack, so no
+    depth is too deep."""
     children: dict[int, list[QuestionBank]] = {}
-    level = [bank.pk]
-    while level:
-        found = list(QuestionBank.objects.filter(parent__in=level).order_by("name", "pk"))
-        for child in found:
-            assert child.parent_id is not None
-            paths[child.pk] = (*paths[child.parent_id], child.name)
-            children.setdefault(child.parent_id, []).append(child)
-        level = [child.pk for child in found]
+    for other in QuestionBank.objects.only("pk", "name", "parent_id").order_by("name", "pk"):
+        if other.parent_id is not None:
+            children.setdefault(other.parent_id, []).append(other)
+    ordered: list[QuestionBank] = []
+    seen: set[int] = set()
+    stack = [bank]
+    while stack:
+        node = stack.pop()
+        if node.pk in seen:  # a cycle would be a data bug; write each bank once anyway
+            continue
+        seen.add(node.pk)
+        ordered.append(node)
+        stack.extend(reversed(children.get(node.pk, [])))
+    return ordered, children
 
-    ordered: list[tuple[QuestionBank, tuple[str, ...]]] = []
 
-    def visit(node: QuestionBank) -> None:
-        ordered.append((node, paths[node.pk]))
-        for child in children.get(node.pk, []):
-            visit(child)
-
-    visit(bank)
-    return ordered
+def _path(
+    bank: QuestionBank, top: QuestionBank, parents: dict[int, QuestionBank]
+) -> tuple[str, ...]:
+    """The names from below `top` down to `bank`; () for `top` itself."""
+    names: list[str] = []
+    while bank.pk != top.pk:
+        names.append(bank.name)
+        bank = parents[bank.pk]
+    names.reverse()
+    return tuple(names)
 
 
 def _media_link(media_url: str) -> re.Pattern[str]:
@@ -94,17 +103,20 @@ def _unique_name(name: str, taken: dict[str, bytes]) -> str:
 
 
 def bank_export(*, bank: QuestionBank) -> bytes:
-    """`bank` and the banks below it as a Moodle XML file: a category per bank (empty ones
-    too), then the current version of each of its questions that isn't archived, with the
-    images they show embedded. Importing the file into an empty bank reproduces them.
+    """`bank` and the banks below it as a Moodle XML file: categories for its banks (empty ones
+    too), each followed by the current version of each of its questions that isn't archived,
+    with the images they show embedded. Importing the file into an empty bank reproduces them.
 
-    Queries: one per level of nesting, four for the questions and their parts, one for the
-    images; image files are read from storage.
+    Queries: one for the banks, four for the questions and their parts, one for the images;
+    image files are read from storage. A bank gets a category element when it holds questions
+    or is an empty end of a branch (importing a path creates the banks on it); the exported bank
+    itself always gets one.
     """
-    subtree = _subtree(bank)
+    subtree, children = _subtree(bank)
+    parents = {child.pk: node for node in subtree for child in children.get(node.pk, [])}
     questions = list(
         Question.objects.filter(
-            bank__in=[node.pk for node, _path in subtree], archived=False, current__isnull=False
+            bank__in=[node.pk for node in subtree], archived=False, current__isnull=False
         )
         .select_related("current")
         .prefetch_related("current__choices", "current__pairs", "current__accepted")
@@ -130,7 +142,12 @@ def bank_export(*, bank: QuestionBank) -> bytes:
     embedder = _Embedder(images)
 
     categories = []
-    for node, path in subtree:
+    for node in subtree:
+        # A category names its whole path, and importing it creates every bank on the way, so
+        # banks with neither questions nor an empty end of a branch need no element of their
+        # own: a chain thousands of banks deep is one path, not thousands of ever longer ones.
+        if node.pk != bank.pk and node.pk not in by_bank and node.pk in children:
+            continue
         exported = []
         for question in by_bank.get(node.pk, []):
             assert question.current is not None
@@ -143,5 +160,5 @@ def bank_export(*, bank: QuestionBank) -> bytes:
                     {"prompt": prompt_files, "explanation": explanation_files},
                 )
             )
-        categories.append(ExportCategory(path, exported))
+        categories.append(ExportCategory(_path(node, bank, parents), exported))
     return write(categories)

@@ -21,6 +21,7 @@ from ..services import bank_path_get_or_create, question_create, question_valida
 from . import gift, moodle_xml
 from .common import (
     MAX_BANK_NAME,
+    MAX_CATEGORY_DEPTH,
     ImportReport,
     InterchangeError,
     ParsedFile,
@@ -178,6 +179,17 @@ def questions_import(
     if not names or any(len(name) > MAX_BANK_NAME for name in names):
         raise InterchangeError(
             [Problem(filename, None, "give a bank name of at most 120 characters per level")]
+        )
+    if len(names) > MAX_CATEGORY_DEPTH:
+        raise InterchangeError(
+            [
+                Problem(
+                    filename,
+                    None,
+                    f"the bank's path is {len(names)} levels deep; give one of at most "
+                    f"{MAX_CATEGORY_DEPTH} levels",
+                )
+            ]
         )
     parsed, formats = questions_check(content=content, filename=filename, file_format=file_format)
     store = _ImageStore(formats)

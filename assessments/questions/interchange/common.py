@@ -69,6 +69,26 @@ class InterchangeError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+# Why each kind of question the readers skip has no place here, in the words of someone who
+# knows Moodle; shown when a file holds nothing else.
+_SKIP_REASONS = {
+    "multianswer": "Cloze (embedded answers) questions aren't a type this site has",
+    "essay": "essays need marking by a person, and this site marks every answer itself",
+    "numerical": "numerical questions aren't a type this site has",
+    "calculated": "calculated questions aren't a type this site has",
+    "calculatedsimple": "calculated questions aren't a type this site has",
+    "calculatedmulti": "calculated questions aren't a type this site has",
+    "description": "a description has no answers to give",
+    "random": "a random question points into Moodle's own bank; export the questions themselves",
+    "randomsamatch": "a random question points into Moodle's own bank; export the questions "
+    "themselves",
+    "ddwtos": "drag-and-drop questions aren't a type this site has",
+    "ddimageortext": "drag-and-drop questions aren't a type this site has",
+    "ddmarker": "drag-and-drop questions aren't a type this site has",
+    "gapselect": "select-missing-words questions aren't a type this site has",
+}
+
+
 @dataclass(frozen=True)
 class Skipped:
     """A question of a type we don't have (`kind`: Moodle's name for it, e.g. "essay")."""
@@ -79,6 +99,11 @@ class Skipped:
 
     def __str__(self) -> str:
         return f'line {self.line}: {self.kind} question "{self.title}"'
+
+    @property
+    def reason(self) -> str:
+        """Why it was skipped, e.g. "essays need marking by a person, …"."""
+        return _SKIP_REASONS.get(self.kind, f'"{self.kind}" questions aren\'t a type this site has')
 
 
 @dataclass

@@ -82,12 +82,32 @@ def _field_images(
     return _FILE_LINK.sub(link, _IMAGE_REF.sub(image, markdown))
 
 
+def _nothing_to_import(parsed: ParsedFile) -> list[Problem]:
+    """Why a file without a single importable question is refused: each skipped question with
+    its reason, then what the file holds as a whole. Importing it would add nothing but empty
+    banks, and a summary of "imported 0" is too easy to read as success."""
+    problems = [
+        Problem(parsed.filename, s.line, f'skipped {s.kind} question "{s.title}": {s.reason}')
+        for s in parsed.skipped
+    ]
+    if parsed.skipped:
+        summary = (
+            "nothing in the file can be imported: none of its questions is of a type this site "
+            "has (single or multiple choice, true or false, short answer, matching or ordering)"
+        )
+    else:
+        summary = "the file holds no questions, so there is nothing to import"
+    return [Problem(parsed.filename, None, summary), *problems]
+
+
 def questions_check(
     *, content: bytes, filename: str, file_format: str | None = None
 ) -> tuple[ParsedFile, dict[str, ImageFormat]]:
     """The file read and every question checked as `question_create` would, images included,
     without touching the database. Returns the parsed file and the format of each embedded image
-    by SHA-256. Raises InterchangeError listing every problem found."""
+    by SHA-256. Raises InterchangeError listing every problem found, and for a file without a
+    single question to import (only skipped types, only comments, only categories), listing
+    why each question in it was skipped."""
     reader = READERS.get(format_for(filename, file_format) or "")
     if reader is None:
         raise InterchangeError(
@@ -101,6 +121,8 @@ def questions_check(
             ]
         )
     parsed = reader(content, filename)
+    if not parsed.problems and not parsed.questions:
+        raise InterchangeError(_nothing_to_import(parsed))
     formats: dict[str, ImageFormat] = {}
     for question in parsed.questions:
         question.data = replace(

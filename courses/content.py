@@ -3,30 +3,60 @@
 Markdown is rendered with markdown-it-py (raw HTML disabled, so tags typed into a lesson show as
 text) and the result is cleaned with nh3 against an allow-list. Both steps run when content is
 saved; pages only ever show the stored, cleaned HTML.
+
+Sounds are uploads too (the clip of an imported listening question) and are written like
+images, `![label](/media/….mp3)`: an image whose file is one of our uploads with a sound's
+extension is shown as an audio player with controls, labelled by its alt text.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import nh3
 from django.conf import settings
+from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "blockquote",
     "ul", "ol", "li", "code", "pre", "table", "thead", "tbody", "tr", "th", "td", "a", "img",
+    "audio",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title"},
+    "audio": {"src", "controls", "preload", "aria-label"},
     "th": {"align"},
     "td": {"align"},
     "ol": {"start"},
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+# The sounds an upload may be; config/media.py serves the same ones.
+AUDIO_EXTENSIONS = frozenset({"mp3", "ogg", "wav", "flac", "m4a"})
+
+
+def is_audio_upload(src: str) -> bool:
+    """True when `src` is one of our uploads with a sound's extension."""
+    return src.startswith(settings.MEDIA_URL) and src.rsplit(".", 1)[-1].lower() in AUDIO_EXTENSIONS
+
+
+def _render_image(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    if not is_audio_upload(src):
+        return str(renderer.image(tokens, idx, options, env))
+    label = renderer.renderInlineAsText(token.children, options, env) if token.children else ""
+    # preload="none": learners are often on a phone's data; the clip loads when they press play.
+    return (
+        f'<audio controls preload="none" src="{escapeHtml(src)}" '
+        f'aria-label="{escapeHtml(label or _("Audio clip"))}"></audio>'
+    )
 
 
 def _markdown() -> MarkdownIt:
@@ -42,6 +72,7 @@ def _markdown() -> MarkdownIt:
                 token.tag = "h2"
 
     md.core.ruler.push("demote_h1", demote_h1)
+    md.add_render_rule("image", _render_image)
     return md
 
 
@@ -49,10 +80,12 @@ _md = _markdown()
 
 
 def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
-    # Images may only come from our own uploads: outside images can track readers and change
-    # after review.
+    # Images and sounds may only come from our own uploads: outside ones can track readers and
+    # change after review.
     if tag == "img" and attribute == "src":
         return value if value.startswith(settings.MEDIA_URL) else None
+    if tag == "audio" and attribute == "src":
+        return value if is_audio_upload(value) else None
     return value
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
 from ..services import QuestionInput
@@ -106,11 +107,50 @@ class Skipped:
         return _SKIP_REASONS.get(self.kind, f'"{self.kind}" questions aren\'t a type this site has')
 
 
+# The texts of a question that may show embedded files, by slot: the prompt and explanation
+# (Markdown; pictures and sounds), and each option's text and feedback and each accepted
+# answer's feedback (plain text; pictures).
+MARKDOWN_SLOTS = ("prompt", "explanation")
+
+
+def choice_slot(index: int) -> str:
+    return f"choice:{index}"
+
+
+def choice_feedback_slot(index: int) -> str:
+    return f"choice:{index}:feedback"
+
+
+def accepted_feedback_slot(index: int) -> str:
+    return f"accepted:{index}:feedback"
+
+
+def map_texts(data: QuestionInput, change: Callable[[str, str], str]) -> QuestionInput:
+    """A copy of `data` with each text that may show embedded files replaced by
+    `change(slot, text)`."""
+    return replace(
+        data,
+        prompt=change("prompt", data.prompt),
+        explanation=change("explanation", data.explanation),
+        choices=[
+            replace(
+                choice,
+                text=change(choice_slot(index), choice.text),
+                feedback=change(choice_feedback_slot(index), choice.feedback),
+            )
+            for index, choice in enumerate(data.choices)
+        ],
+        accepted=[
+            replace(accepted, feedback=change(accepted_feedback_slot(index), accepted.feedback))
+            for index, accepted in enumerate(data.accepted)
+        ],
+    )
+
+
 @dataclass
 class ParsedQuestion:
-    """One importable question. Its prompt and explanation may still hold
-    `@@PLUGINFILE@@/<name>` image references; `files[field][name]` holds the bytes embedded for
-    that field ("prompt" or "explanation")."""
+    """One importable question. Its texts may still hold `@@PLUGINFILE@@/<name>` references;
+    `files[slot][name]` holds the bytes embedded for that text (slots: see `map_texts`)."""
 
     line: int
     category: tuple[str, ...]  # bank path below the bank being imported into; () for that bank

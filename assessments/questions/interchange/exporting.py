@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import PurePosixPath
 from urllib.parse import quote, unquote
 
 from django.conf import settings
+from django.db.models.fields.files import FieldFile
 
-from assessments.models import Question, QuestionBank, QuestionImage
+from assessments.models import Question, QuestionAudio, QuestionBank, QuestionImage
 
 from ..services import question_input_from
+from .common import map_texts
 from .moodle_xml import ExportCategory, ExportQuestion, write
 
 
@@ -67,28 +68,29 @@ def _media_link(media_url: str) -> re.Pattern[str]:
 
 
 class _Embedder:
-    """Swaps links to QuestionImages for `@@PLUGINFILE@@/<name>` and collects their bytes."""
+    """Swaps links to stored question pictures and sounds for `@@PLUGINFILE@@/<name>` and
+    collects their bytes. Links to other uploads are left as they are."""
 
-    def __init__(self, images: dict[str, QuestionImage]) -> None:
-        self.images = images
+    def __init__(self, stored: dict[str, tuple[str, FieldFile]]) -> None:
+        self.stored = stored  # by storage path: (the name it was imported with, its file)
         self.pattern = _media_link(settings.MEDIA_URL)
 
-    def embed(self, markdown: str) -> tuple[str, dict[str, bytes]]:
+    def embed(self, text: str) -> tuple[str, dict[str, bytes]]:
         files: dict[str, bytes] = {}
         names: dict[str, str] = {}  # stored path -> name used in this field
 
         def swap(match: re.Match[str]) -> str:
             path = unquote(match.group(1))
-            image = self.images.get(path)
-            if image is None:
-                return match.group(0)  # not a question image: left as it is
+            if path not in self.stored:
+                return match.group(0)
             if path not in names:
-                names[path] = _unique_name(image.name or PurePosixPath(path).name, files)
-                with image.image.open("rb") as handle:
+                name, stored = self.stored[path]
+                names[path] = _unique_name(name or PurePosixPath(path).name, files)
+                with stored.open("rb") as handle:
                     files[names[path]] = handle.read()
             return "@@PLUGINFILE@@/" + quote(names[path])
 
-        return self.pattern.sub(swap, markdown), files
+        return self.pattern.sub(swap, text), files
 
 
 def _unique_name(name: str, taken: dict[str, bytes]) -> str:
@@ -107,10 +109,10 @@ def bank_export(*, bank: QuestionBank) -> bytes:
     too), each followed by the current version of each of its questions that isn't archived,
     with the images they show embedded. Importing the file into an empty bank reproduces them.
 
-    Queries: one for the banks, four for the questions and their parts, one for the images;
-    image files are read from storage. A bank gets a category element when it holds questions
-    or is an empty end of a branch (importing a path creates the banks on it); the exported bank
-    itself always gets one.
+    Queries: one for the banks, four for the questions and their parts, and when they show
+    pictures or sounds one for each kind; those files are read from storage. A bank gets a
+    category element when it holds questions or is an empty end of a branch (importing a path
+    creates the banks on it); the exported bank itself always gets one.
     """
     subtree, children = _subtree(bank)
     parents = {child.pk: node for node in subtree for child in children.get(node.pk, [])}
@@ -126,20 +128,26 @@ def bank_export(*, bank: QuestionBank) -> bytes:
     for question in questions:
         by_bank.setdefault(question.bank_id, []).append(question)
 
-    pattern = _media_link(settings.MEDIA_URL)
-    paths = {
-        unquote(match.group(1))
+    inputs = {
+        question.pk: question_input_from(question.current)
         for question in questions
         if question.current is not None
-        for text in (question.current.prompt_markdown, question.current.explanation_markdown)
-        for match in pattern.finditer(text)
     }
-    images = {
-        image.image.name: image
-        for image in QuestionImage.objects.filter(image__in=paths)
-        if image.image.name
-    }
-    embedder = _Embedder(images)
+    pattern = _media_link(settings.MEDIA_URL)
+    paths: set[str] = set()
+
+    def collect(_slot: str, text: str) -> str:
+        paths.update(unquote(match.group(1)) for match in pattern.finditer(text))
+        return text
+
+    for data in inputs.values():
+        map_texts(data, collect)
+    stored: dict[str, tuple[str, FieldFile]] = {}
+    for image in QuestionImage.objects.filter(image__in=paths):
+        stored[image.image.name or ""] = (image.name, image.image)
+    for sound in QuestionAudio.objects.filter(file__in=paths):
+        stored[sound.file.name or ""] = (sound.name, sound.file)
+    embedder = _Embedder(stored)
 
     categories = []
     for node in subtree:
@@ -150,15 +158,14 @@ def bank_export(*, bank: QuestionBank) -> bytes:
             continue
         exported = []
         for question in by_bank.get(node.pk, []):
-            assert question.current is not None
-            data = question_input_from(question.current)
-            prompt, prompt_files = embedder.embed(data.prompt)
-            explanation, explanation_files = embedder.embed(data.explanation)
-            exported.append(
-                ExportQuestion(
-                    replace(data, prompt=prompt, explanation=explanation),
-                    {"prompt": prompt_files, "explanation": explanation_files},
-                )
-            )
+            files: dict[str, dict[str, bytes]] = {}
+
+            def embed(slot: str, text: str, files: dict[str, dict[str, bytes]] = files) -> str:
+                text, embedded = embedder.embed(text)
+                if embedded:
+                    files[slot] = embedded
+                return text
+
+            exported.append(ExportQuestion(map_texts(inputs[question.pk], embed), files))
         categories.append(ExportCategory(_path(node, bank, parents), exported))
     return write(categories)

@@ -81,7 +81,11 @@ def _slot_media(
         name = unquote(match.group(2))
         content = files.get(name)
         if content is None:
-            parsed.note(question.line, f'question "{title}": the file "{name}" is not in the file')
+            parsed.note(
+                question.line,
+                f'question "{title}": "{name}" was left out: the file refers to it but doesn\'t '
+                "hold it",
+            )
             return description(match.group(1))
         digest = hashlib.sha256(content).hexdigest()
         checked = check_image(content)

@@ -24,6 +24,7 @@ from html.parser import HTMLParser
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
 from markdown_it import MarkdownIt
 
 from config.parsing import ascii_int
@@ -451,12 +452,14 @@ _OPTION_MARKDOWN = MarkdownIt("commonmark", {"html": True})
 def _markdown_media(text: str) -> tuple[str, list[str]]:
     """Markdown kept as written, except what it can't show here: an image from another site
     becomes its alt text, with a note (the site only shows its own uploads), and a link to an
-    embedded sound becomes `![label](…)`, which plays it."""
+    embedded sound becomes `![label](…)`, which plays it. Links to this site's uploads
+    (`/media/…`, as an export of a question that shows another upload writes them) stay."""
     notes: list[str] = []
 
     def swap(match: re.Match[str]) -> str:
         bang, label, target = match.group(1), match.group(2), match.group(3)
-        if bang and not target.startswith(PLUGINFILE):
+        own = target.startswith((PLUGINFILE, settings.MEDIA_URL))
+        if bang and not own:
             notes.append(f"an image from outside the file was left out: {_shown(target)}")
             return label
         if not bang and target.startswith(PLUGINFILE) and is_audio_name(_file_name(target)):

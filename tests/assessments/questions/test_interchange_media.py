@@ -232,6 +232,25 @@ def test_gift_media_from_other_sites_is_noted_with_its_line():
     assert QuestionVersion.objects.get(title="Pic").prompt_markdown == "Look: the desk"
 
 
+def test_a_file_referred_to_but_not_held_is_noted_and_this_sites_uploads_stay():
+    gift = (
+        '::Desk::[html]<p>Look: <img src="@@PLUGINFILE@@/desk.png" alt="the desk"></p> {T}\n'
+        "\n"
+        "::Logo::[markdown]Our logo: ![logo](/media/question-images/1/logo.png) {T}\n"
+    )
+
+    report = questions_import(content=gift.encode(), filename="m.gift", bank_path=["T"])
+
+    assert [str(note) for note in report.notes] == [
+        'm.gift:1: question "Desk": "desk.png" was left out: the file refers to it but doesn\'t '
+        "hold it"
+    ]
+    assert QuestionVersion.objects.get(title="Desk").prompt_markdown == "Look: the desk"
+    assert QuestionVersion.objects.get(title="Logo").prompt_markdown == (
+        "Our logo: ![logo](/media/question-images/1/logo.png)"
+    )
+
+
 def test_an_option_with_a_long_text_and_a_picture_must_fit_once_stored():
     xml = MEDIA.read_text().replace("> German</p>", "> " + "G" * 450 + "</p>")
 

@@ -373,6 +373,12 @@ class _HtmlConverter(HTMLParser):
         self.inline.append(escape_markdown(alt) if self.markdown else alt)
 
     def result(self) -> str:
+        if self.embed is not None:
+            # Browsers take everything after an unclosed <audio> for its fallback and hide it.
+            tag = self.embed["tag"]
+            self._embedded(**self.embed)
+            self.embed = None
+            self.notes.append(f"the <{tag}> is never closed, so the text after it was left out")
         self._flush()
         out = ""
         previous: _Block | None = None

@@ -306,3 +306,14 @@ def test_pictures_and_sounds_go_out_and_come_back():
     version = QuestionVersion.objects.get(title="Which language", question__isnull=False)
     assert "<audio controls" in version.prompt_html
     assert 'alt="Tick"' in option_html(version.choices.first().feedback)
+
+
+def test_an_unclosed_player_says_what_it_swallowed():
+    from assessments.questions.interchange.markup import to_markdown
+
+    markdown, notes = to_markdown(
+        '<p>Hear this:</p><audio src="@@PLUGINFILE@@/a.mp3"><p>Which language?</p>', "html"
+    )
+
+    assert markdown == "Hear this:\n\n![](@@PLUGINFILE@@/a.mp3)"
+    assert notes == ["the <audio> is never closed, so the text after it was left out"]

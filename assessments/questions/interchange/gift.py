@@ -240,7 +240,7 @@ class _Reader:
         elif stripped.partition("#")[0].strip().upper() in _TRUE_FALSE:
             self.truefalse(data, stripped, text_format)
         else:
-            notes += self.shortanswer(data, stripped, base, text_format)
+            self.shortanswer(data, stripped, base, text_format)
         for note in [*notes, *self.notes]:
             self.parsed.note(line, f'question "{data.title}": {note}')
         self.parsed.questions.append(ParsedQuestion(line, self.category, data))
@@ -289,14 +289,11 @@ class _Reader:
             ChoiceInput("False", Decimal(not right), wrong_feedback if right else right_feedback),
         ]
 
-    def shortanswer(
-        self, data: QuestionInput, answers: str, base: int, text_format: str
-    ) -> list[str]:
+    def shortanswer(self, data: QuestionInput, answers: str, base: int, text_format: str) -> None:
         parts = _split_answers(answers, base, "=") if answers.startswith("=") else []
         if not parts:
             parts = [("=", answers, base)]  # `{answer}`: one fully right answer
         accepted = []
-        notes = []
         for _marker, body, offset in parts:
             weight, body = _weight(body, offset)
             text, _hash, feedback = body.partition("#")
@@ -306,7 +303,7 @@ class _Reader:
             if not text:
                 raise _Malformed(offset, "an empty answer after =")
             if "*" in text:
-                notes.append(
+                self.notes.append(
                     f'the answer "{text}" uses Moodle\'s * wildcard; here it only matches a '
                     "literal *"
                 )
@@ -314,7 +311,6 @@ class _Reader:
             accepted.append(AcceptedInput(text, fraction, self.plain(feedback, text_format)))
         data.kind = Kind.SHORT
         data.accepted = accepted
-        return notes
 
     def matching(self, data: QuestionInput, answers: str, base: int, text_format: str) -> list[str]:
         notes = []

@@ -161,6 +161,28 @@ class QuestionImage(models.Model):
         return self.name
 
 
+def _question_audio_path(instance: QuestionAudio, filename: str) -> str:
+    extension = filename.rsplit(".", 1)[-1].lower()
+    return f"question-audio/{instance.bank_id}/{uuid.uuid4().hex}.{extension}"
+
+
+class QuestionAudio(models.Model):
+    """A sound used in a question's text or explanation, e.g. the clip of a listening question
+    embedded in an imported Moodle XML file. Stored under a random name, so the page never
+    gives away what the file was called ("french.mp3")."""
+
+    bank = models.ForeignKey(QuestionBank, on_delete=models.CASCADE, related_name="sounds")
+    file = models.FileField(upload_to=_question_audio_path)
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 # --- Quizzes and attempts --------------------------------------------------------------------
 
 

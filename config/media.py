@@ -1,4 +1,4 @@
-"""Uploaded files (lesson images), served to signed-in people only.
+"""Uploaded files (lesson and question images, question sounds), served to signed-in people only.
 
 Served by Django in every environment: uploads are small and few, and going through a view keeps
 the sign-in check and the security headers (nosniff) on every file. Put a CDN or the web server's
@@ -15,9 +15,12 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.utils._os import safe_join
 from django.views.decorators.cache import cache_control
 
-# Only what the image upload accepts is ever served, whatever else lands in the folder.
+# Only what the image upload and the question import accept is ever served, whatever else
+# lands in the folder (courses.content.AUDIO_EXTENSIONS lists the same sounds).
 SERVED_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-                ".webp": "image/webp", ".gif": "image/gif"}  # fmt: skip
+                ".webp": "image/webp", ".gif": "image/gif",
+                ".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".wav": "audio/wav",
+                ".flac": "audio/flac", ".m4a": "audio/mp4"}  # fmt: skip
 
 
 @login_required

@@ -4,6 +4,10 @@ Markdown is rendered with markdown-it-py (raw HTML disabled, so tags typed into 
 text) and the result is cleaned with nh3 against an allow-list. Both steps run when content is
 saved; pages only ever show the stored, cleaned HTML. Images pass `images.image_allowed` in both
 steps: one the rule refuses is left out, with its description kept as text.
+
+Sounds are uploads too (the clip of an imported listening question) and are written like
+images, `![label](/media/….mp3)`: an image the rule allows whose file has a sound's extension
+is shown as an audio player with controls, labelled by its alt text.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import nh3
+from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
@@ -30,6 +35,7 @@ MAX_LESSON_CHARS = 100_000
 ALLOWED_TAGS = {
     "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "blockquote",
     "ul", "ol", "li", "code", "pre", "table", "thead", "tbody", "tr", "th", "td", "a", "img",
+    "audio",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -37,8 +43,18 @@ ALLOWED_ATTRIBUTES = {
     "th": {"align"},
     "td": {"align"},
     "ol": {"start"},
+    "audio": {"src", "controls", "preload", "aria-label"},
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+# The sounds an upload may be; config/media.py serves the same ones.
+AUDIO_EXTENSIONS = frozenset({"mp3", "ogg", "wav", "flac", "m4a"})
+
+
+def is_audio_upload(src: str, images: Collection[str] | None = None) -> bool:
+    """True when `src` is an upload the image rule allows (`images` as it takes them) with a
+    sound's extension."""
+    return image_allowed(src, images) and src.rsplit(".", 1)[-1].lower() in AUDIO_EXTENSIONS
 
 
 def _markdown() -> MarkdownIt:
@@ -65,9 +81,17 @@ def _markdown() -> MarkdownIt:
         # An image the rule refuses leaves no <img> at all (an <img> without src still loads
         # nothing but shows a broken picture); its description stays, as plain text.
         token = tokens[idx]
-        if image_allowed(str(token.attrGet("src") or ""), env.get("images")):
+        src = str(token.attrGet("src") or "")
+        label = renderer.renderInlineAsText(token.children or [], options, env)
+        if is_audio_upload(src, env.get("images")):
+            # preload="none": learners are often on a phone's data; the clip loads on play.
+            return (
+                f'<audio controls preload="none" src="{escapeHtml(src)}" '
+                f'aria-label="{escapeHtml(label or _("Audio clip"))}"></audio>'
+            )
+        if image_allowed(src, env.get("images")):
             return RendererHTML.image(renderer, tokens, idx, options, env)
-        return escapeHtml(renderer.renderInlineAsText(token.children or [], options, env))
+        return escapeHtml(label)
 
     md.add_render_rule("image", image)
     return md
@@ -86,6 +110,8 @@ def sanitise_html(html: str, *, images: Collection[str] | None = None) -> str:
         # site are not the author's to show.
         if tag == "img" and attribute == "src":
             return value if image_allowed(value, images) else None
+        if tag == "audio" and attribute == "src":
+            return value if is_audio_upload(value, images) else None
         return value
 
     return nh3.clean(

@@ -54,7 +54,7 @@ def bank_list(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "assessments/authoring/bank_list.html",
-        {"tree": tree, "form": BankForm(banks=tree.flat())},
+        {"rows": tree.rows(), "form": BankForm(banks=tree.flat())},
     )
 
 
@@ -99,7 +99,7 @@ def bank_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "assessments/authoring/bank_detail.html",
         {
             "bank": node.bank,
-            "node": node,
+            "rows": tree.rows(under=node),
             "ancestors": tree.ancestors(pk),
             "questions": selectors.bank_questions(node.bank),
             "kinds": _kinds(),
@@ -245,19 +245,9 @@ def question_preview(request: AuthedRequest) -> HttpResponse:
 
 
 def _bank_choices() -> list[tuple[int, str]]:
-    """Every bank as (id, "Parent › Child"), sorted by that path. One query."""
-    banks = {bank.pk: bank for bank in QuestionBank.objects.only("pk", "name", "parent_id")}
-
-    def path(bank: QuestionBank) -> str:
-        names = [bank.name]
-        seen = {bank.pk}
-        while bank.parent_id is not None and bank.parent_id not in seen:
-            bank = banks[bank.parent_id]
-            seen.add(bank.pk)
-            names.append(bank.name)
-        return " › ".join(reversed(names))
-
-    return sorted(((pk, path(bank)) for pk, bank in banks.items()), key=lambda c: c[1].lower())
+    """Every bank as (id, "Parent › Child"), parents before their children, deep banks by a
+    shortened path (see selectors.bank_tree). One query."""
+    return [(node.bank.pk, node.path) for node in selectors.bank_tree().flat()]
 
 
 def _page(
@@ -286,9 +276,10 @@ def question_import(request: AuthedRequest) -> HttpResponse:
     require_author(request.user)
     if request.method != "POST":
         # Linked from a bank's page as ?bank=<id>: start with that bank filled in.
-        bank_pk = ascii_int(request.GET.get("bank"))
-        chosen = dict(_bank_choices()).get(bank_pk) if bank_pk is not None else None
-        initial = {"bank": chosen.replace(" › ", "/")} if chosen else None
+        tree = selectors.bank_tree()
+        node = tree.nodes.get(ascii_int(request.GET.get("bank")) or 0)
+        path = [*tree.ancestors(node.bank.pk), node.bank] if node else []
+        initial = {"bank": "/".join(bank.name for bank in path)} if path else None
         return _page(request, QuestionImportForm(initial=initial))
     form = QuestionImportForm(request.POST, request.FILES)
     if not form.is_valid():

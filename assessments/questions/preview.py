@@ -14,11 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from assessments.models import AttemptItem, QuestionVersion
 from courses.content import render_markdown
 
+from .option_text import option_html
 from .services import QuestionInput
 
 if TYPE_CHECKING:
@@ -34,6 +36,11 @@ class Option:
     text: str
     selected: bool = False
     rank: int = 0
+
+    @property
+    def html(self) -> SafeString:
+        """The text as shown, pictures included (see option_text)."""
+        return option_html(self.text)
 
 
 @dataclass

@@ -17,8 +17,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils.safestring import SafeString
 
 from assessments.models import Attempt, AttemptItem, Choice, MatchPair
+from assessments.questions.option_text import option_html
 from assessments.questions.preview import MatchRow, Option, kind_hint
 
 
@@ -160,6 +162,14 @@ class ReviewLine:
     correct: bool
     feedback: str = ""
 
+    @property
+    def html(self) -> SafeString:
+        return option_html(self.text)
+
+    @property
+    def feedback_html(self) -> SafeString:
+        return option_html(self.feedback)
+
 
 @dataclass
 class ReviewItem:
@@ -172,8 +182,8 @@ class ReviewItem:
     lines: list[ReviewLine] = field(default_factory=list)
     your_text: str = ""
     accepted: list[str] = field(default_factory=list)
-    your_order: list[str] = field(default_factory=list)
-    correct_order: list[str] = field(default_factory=list)
+    your_order: list[SafeString] = field(default_factory=list)  # items as shown, pictures too
+    correct_order: list[SafeString] = field(default_factory=list)
     matches: list[tuple[str, str, str, bool]] = field(default_factory=list)
 
     @property
@@ -214,9 +224,9 @@ def review_item(item: AttemptItem) -> ReviewItem:
         review.your_text = answer.get("text", "")
         review.accepted = [a.text for a in version.accepted.all() if a.fraction >= 1]
     elif version.kind == "ordering":
-        texts = {c.pk: c.text for c in version.choices.all()}
-        review.your_order = [texts[i] for i in answer.get("order", []) if i in texts]
-        review.correct_order = [c.text for c in version.choices.all()]
+        items = {c.pk: option_html(c.text) for c in version.choices.all()}
+        review.your_order = [items[i] for i in answer.get("order", []) if i in items]
+        review.correct_order = list(items.values())
     elif version.kind == "matching":
         answers = {p.pk: p.answer for p in version.pairs.all()}
         picks = answer.get("pairs", {})

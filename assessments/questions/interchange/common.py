@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
 from ..services import QuestionInput
 
 # Field sizes of the question tables; question_validate doesn't check them, the database would.
 MAX_BANK_NAME = 120
+# How deep a file's categories may nest below the bank it is imported into. Real banks nest two
+# or three levels; a path of hundreds is a broken or hostile file, and every level is a bank to
+# create and a level of every page that lists banks.
+MAX_CATEGORY_DEPTH = 10
 MAX_TITLE = 200
 MAX_CHOICE = 500
 MAX_PAIR = 300
@@ -65,6 +70,26 @@ class InterchangeError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+# Why each kind of question the readers skip has no place here, in the words of someone who
+# knows Moodle; shown when a file holds nothing else.
+_SKIP_REASONS = {
+    "multianswer": "Cloze (embedded answers) questions aren't a type this site has",
+    "essay": "essays need marking by a person, and this site marks every answer itself",
+    "numerical": "numerical questions aren't a type this site has",
+    "calculated": "calculated questions aren't a type this site has",
+    "calculatedsimple": "calculated questions aren't a type this site has",
+    "calculatedmulti": "calculated questions aren't a type this site has",
+    "description": "a description has no answers to give",
+    "random": "a random question points into Moodle's own bank; export the questions themselves",
+    "randomsamatch": "a random question points into Moodle's own bank; export the questions "
+    "themselves",
+    "ddwtos": "drag-and-drop questions aren't a type this site has",
+    "ddimageortext": "drag-and-drop questions aren't a type this site has",
+    "ddmarker": "drag-and-drop questions aren't a type this site has",
+    "gapselect": "select-missing-words questions aren't a type this site has",
+}
+
+
 @dataclass(frozen=True)
 class Skipped:
     """A question of a type we don't have (`kind`: Moodle's name for it, e.g. "essay")."""
@@ -76,12 +101,56 @@ class Skipped:
     def __str__(self) -> str:
         return f'line {self.line}: {self.kind} question "{self.title}"'
 
+    @property
+    def reason(self) -> str:
+        """Why it was skipped, e.g. "essays need marking by a person, …"."""
+        return _SKIP_REASONS.get(self.kind, f'"{self.kind}" questions aren\'t a type this site has')
+
+
+# The texts of a question that may show embedded files, by slot: the prompt and explanation
+# (Markdown; pictures and sounds), and each option's text and feedback and each accepted
+# answer's feedback (plain text; pictures).
+MARKDOWN_SLOTS = ("prompt", "explanation")
+
+
+def choice_slot(index: int) -> str:
+    return f"choice:{index}"
+
+
+def choice_feedback_slot(index: int) -> str:
+    return f"choice:{index}:feedback"
+
+
+def accepted_feedback_slot(index: int) -> str:
+    return f"accepted:{index}:feedback"
+
+
+def map_texts(data: QuestionInput, change: Callable[[str, str], str]) -> QuestionInput:
+    """A copy of `data` with each text that may show embedded files replaced by
+    `change(slot, text)`."""
+    return replace(
+        data,
+        prompt=change("prompt", data.prompt),
+        explanation=change("explanation", data.explanation),
+        choices=[
+            replace(
+                choice,
+                text=change(choice_slot(index), choice.text),
+                feedback=change(choice_feedback_slot(index), choice.feedback),
+            )
+            for index, choice in enumerate(data.choices)
+        ],
+        accepted=[
+            replace(accepted, feedback=change(accepted_feedback_slot(index), accepted.feedback))
+            for index, accepted in enumerate(data.accepted)
+        ],
+    )
+
 
 @dataclass
 class ParsedQuestion:
-    """One importable question. Its prompt and explanation may still hold
-    `@@PLUGINFILE@@/<name>` image references; `files[field][name]` holds the bytes embedded for
-    that field ("prompt" or "explanation")."""
+    """One importable question. Its texts may still hold `@@PLUGINFILE@@/<name>` references;
+    `files[slot][name]` holds the bytes embedded for that text (slots: see `map_texts`)."""
 
     line: int
     category: tuple[str, ...]  # bank path below the bank being imported into; () for that bank
@@ -107,7 +176,17 @@ class ParsedFile:
 
     def enter_category(self, path: tuple[str, ...], line: int) -> tuple[str, ...]:
         """Records a category the file declares (a bank path below the import's bank) and
-        returns it; a name too long for a bank is a problem."""
+        returns it; a name too long for a bank, or a path deeper than MAX_CATEGORY_DEPTH, is a
+        problem."""
+        if len(path) > MAX_CATEGORY_DEPTH:
+            shown = "/".join(name.replace("/", "//") for name in path[:3])
+            self.problem(
+                line,
+                f'the category "{shown[:80]}/…" is {len(path)} levels deep; categories can nest '
+                f"at most {MAX_CATEGORY_DEPTH} levels below the bank you import into, so shorten "
+                "its path",
+            )
+            return path
         for name in path:
             if len(name) > MAX_BANK_NAME:
                 self.problem(

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import PurePosixPath
 from urllib.parse import quote, unquote
 
 from django.conf import settings
+from django.db.models.fields.files import FieldFile
 
-from assessments.models import Question, QuestionBank, QuestionImage
+from assessments.models import Question, QuestionAudio, QuestionBank, QuestionImage
 
 from ..services import question_input_from
+from .common import map_texts
 from .moodle_xml import ExportCategory, ExportQuestion, write
 
 
@@ -27,29 +28,38 @@ def bank_find(*, path: Sequence[str]) -> QuestionBank | None:
     return bank
 
 
-def _subtree(bank: QuestionBank) -> list[tuple[QuestionBank, tuple[str, ...]]]:
-    """`bank` and every bank below it with its path relative to `bank`, parents before their
-    children, siblings by name. One query per level of nesting."""
-    paths: dict[int, tuple[str, ...]] = {bank.pk: ()}
+def _subtree(bank: QuestionBank) -> tuple[list[QuestionBank], dict[int, list[QuestionBank]]]:
+    """`bank` and every bank below it, parents before their children and siblings by name, and
+    each bank's children. One query (for every bank: cheaper than one per level of a deep tree,
+    and bank_tree loads them all for every authoring page anyway). Walked with a stack, so no
+    depth is too deep."""
     children: dict[int, list[QuestionBank]] = {}
-    level = [bank.pk]
-    while level:
-        found = list(QuestionBank.objects.filter(parent__in=level).order_by("name", "pk"))
-        for child in found:
-            assert child.parent_id is not None
-            paths[child.pk] = (*paths[child.parent_id], child.name)
-            children.setdefault(child.parent_id, []).append(child)
-        level = [child.pk for child in found]
+    for other in QuestionBank.objects.only("pk", "name", "parent_id").order_by("name", "pk"):
+        if other.parent_id is not None:
+            children.setdefault(other.parent_id, []).append(other)
+    ordered: list[QuestionBank] = []
+    seen: set[int] = set()
+    stack = [bank]
+    while stack:
+        node = stack.pop()
+        if node.pk in seen:  # a cycle would be a data bug; write each bank once anyway
+            continue
+        seen.add(node.pk)
+        ordered.append(node)
+        stack.extend(reversed(children.get(node.pk, [])))
+    return ordered, children
 
-    ordered: list[tuple[QuestionBank, tuple[str, ...]]] = []
 
-    def visit(node: QuestionBank) -> None:
-        ordered.append((node, paths[node.pk]))
-        for child in children.get(node.pk, []):
-            visit(child)
-
-    visit(bank)
-    return ordered
+def _path(
+    bank: QuestionBank, top: QuestionBank, parents: dict[int, QuestionBank]
+) -> tuple[str, ...]:
+    """The names from below `top` down to `bank`; () for `top` itself."""
+    names: list[str] = []
+    while bank.pk != top.pk:
+        names.append(bank.name)
+        bank = parents[bank.pk]
+    names.reverse()
+    return tuple(names)
 
 
 def _media_link(media_url: str) -> re.Pattern[str]:
@@ -58,28 +68,29 @@ def _media_link(media_url: str) -> re.Pattern[str]:
 
 
 class _Embedder:
-    """Swaps links to QuestionImages for `@@PLUGINFILE@@/<name>` and collects their bytes."""
+    """Swaps links to stored question pictures and sounds for `@@PLUGINFILE@@/<name>` and
+    collects their bytes. Links to other uploads are left as they are."""
 
-    def __init__(self, images: dict[str, QuestionImage]) -> None:
-        self.images = images
+    def __init__(self, stored: dict[str, tuple[str, FieldFile]]) -> None:
+        self.stored = stored  # by storage path: (the name it was imported with, its file)
         self.pattern = _media_link(settings.MEDIA_URL)
 
-    def embed(self, markdown: str) -> tuple[str, dict[str, bytes]]:
+    def embed(self, text: str) -> tuple[str, dict[str, bytes]]:
         files: dict[str, bytes] = {}
         names: dict[str, str] = {}  # stored path -> name used in this field
 
         def swap(match: re.Match[str]) -> str:
             path = unquote(match.group(1))
-            image = self.images.get(path)
-            if image is None:
-                return match.group(0)  # not a question image: left as it is
+            if path not in self.stored:
+                return match.group(0)
             if path not in names:
-                names[path] = _unique_name(image.name or PurePosixPath(path).name, files)
-                with image.image.open("rb") as handle:
+                name, stored = self.stored[path]
+                names[path] = _unique_name(name or PurePosixPath(path).name, files)
+                with stored.open("rb") as handle:
                     files[names[path]] = handle.read()
             return "@@PLUGINFILE@@/" + quote(names[path])
 
-        return self.pattern.sub(swap, markdown), files
+        return self.pattern.sub(swap, text), files
 
 
 def _unique_name(name: str, taken: dict[str, bytes]) -> str:
@@ -94,17 +105,20 @@ def _unique_name(name: str, taken: dict[str, bytes]) -> str:
 
 
 def bank_export(*, bank: QuestionBank) -> bytes:
-    """`bank` and the banks below it as a Moodle XML file: a category per bank (empty ones
-    too), then the current version of each of its questions that isn't archived, with the
-    images they show embedded. Importing the file into an empty bank reproduces them.
+    """`bank` and the banks below it as a Moodle XML file: categories for its banks (empty ones
+    too), each followed by the current version of each of its questions that isn't archived,
+    with the images they show embedded. Importing the file into an empty bank reproduces them.
 
-    Queries: one per level of nesting, four for the questions and their parts, one for the
-    images; image files are read from storage.
+    Queries: one for the banks, four for the questions and their parts, and when they show
+    pictures or sounds one for each kind; those files are read from storage. A bank gets a
+    category element when it holds questions or is an empty end of a branch (importing a path
+    creates the banks on it); the exported bank itself always gets one.
     """
-    subtree = _subtree(bank)
+    subtree, children = _subtree(bank)
+    parents = {child.pk: node for node in subtree for child in children.get(node.pk, [])}
     questions = list(
         Question.objects.filter(
-            bank__in=[node.pk for node, _path in subtree], archived=False, current__isnull=False
+            bank__in=[node.pk for node in subtree], archived=False, current__isnull=False
         )
         .select_related("current")
         .prefetch_related("current__choices", "current__pairs", "current__accepted")
@@ -114,34 +128,44 @@ def bank_export(*, bank: QuestionBank) -> bytes:
     for question in questions:
         by_bank.setdefault(question.bank_id, []).append(question)
 
-    pattern = _media_link(settings.MEDIA_URL)
-    paths = {
-        unquote(match.group(1))
+    inputs = {
+        question.pk: question_input_from(question.current)
         for question in questions
         if question.current is not None
-        for text in (question.current.prompt_markdown, question.current.explanation_markdown)
-        for match in pattern.finditer(text)
     }
-    images = {
-        image.image.name: image
-        for image in QuestionImage.objects.filter(image__in=paths)
-        if image.image.name
-    }
-    embedder = _Embedder(images)
+    pattern = _media_link(settings.MEDIA_URL)
+    paths: set[str] = set()
+
+    def collect(_slot: str, text: str) -> str:
+        paths.update(unquote(match.group(1)) for match in pattern.finditer(text))
+        return text
+
+    for data in inputs.values():
+        map_texts(data, collect)
+    stored: dict[str, tuple[str, FieldFile]] = {}
+    for image in QuestionImage.objects.filter(image__in=paths):
+        stored[image.image.name or ""] = (image.name, image.image)
+    for sound in QuestionAudio.objects.filter(file__in=paths):
+        stored[sound.file.name or ""] = (sound.name, sound.file)
+    embedder = _Embedder(stored)
 
     categories = []
-    for node, path in subtree:
+    for node in subtree:
+        # A category names its whole path, and importing it creates every bank on the way, so
+        # banks with neither questions nor an empty end of a branch need no element of their
+        # own: a chain thousands of banks deep is one path, not thousands of ever longer ones.
+        if node.pk != bank.pk and node.pk not in by_bank and node.pk in children:
+            continue
         exported = []
         for question in by_bank.get(node.pk, []):
-            assert question.current is not None
-            data = question_input_from(question.current)
-            prompt, prompt_files = embedder.embed(data.prompt)
-            explanation, explanation_files = embedder.embed(data.explanation)
-            exported.append(
-                ExportQuestion(
-                    replace(data, prompt=prompt, explanation=explanation),
-                    {"prompt": prompt_files, "explanation": explanation_files},
-                )
-            )
-        categories.append(ExportCategory(path, exported))
+            files: dict[str, dict[str, bytes]] = {}
+
+            def embed(slot: str, text: str, files: dict[str, dict[str, bytes]] = files) -> str:
+                text, embedded = embedder.embed(text)
+                if embedded:
+                    files[slot] = embedded
+                return text
+
+            exported.append(ExportQuestion(map_texts(inputs[question.pk], embed), files))
+        categories.append(ExportCategory(_path(node, bank, parents), exported))
     return write(categories)

@@ -2,7 +2,9 @@
 
 Questions are separated by blank lines; whole lines starting with `//` are comments.
 A question is `::title::` (optional), `[html]`/`[moodle]`/`[plain]`/`[markdown]` (optional), its
-text, and one answer block in braces, whose content decides the type:
+text, and one answer block in braces, whose content decides the type. As in Moodle, the same
+markers may also start each answer's text, each feedback, a matching pair's prompt and the
+general feedback; they default to the question text's format, and are removed:
 
     {=right ~wrong#feedback ~%50%half}   multiple choice (multiple response when no `=`)
     {T} {TRUE#when wrong#when right}     true or false
@@ -26,7 +28,7 @@ from assessments.models import QuestionVersion
 
 from ..services import AcceptedInput, ChoiceInput, PairInput, QuestionInput
 from .common import FRACTION_PLACES, ParsedFile, ParsedQuestion, Skipped, category_path
-from .markup import title_from, to_markdown, to_text
+from .markup import title_from, to_markdown, to_plain
 
 Kind = QuestionVersion.Kind
 
@@ -123,19 +125,34 @@ def _split_answers(text: str, base: int, markers: str) -> list[tuple[str, str, i
     return [(text[p], text[p + 1 : e], base + p) for p, e in zip(positions, ends, strict=True)]
 
 
-def _text_and_feedback(body: str, text_format: str) -> tuple[str, str]:
-    text, _hash, feedback = body.partition("#")
-    return _plain(text, text_format), _plain(feedback, text_format)
-
-
-def _plain(text: str, text_format: str) -> str:
-    return to_text(_restore(text), text_format)
+def _with_format(text: str, default: str) -> tuple[str, str]:
+    """(the format `text` is in, `text` without its marker): a leading `[html]`, `[moodle]`,
+    `[plain]` or `[markdown]` (after blank space, as Moodle trims first) names it, otherwise it
+    is `default`. Any other bracketed word is text."""
+    stripped = text.lstrip()
+    match = _FORMAT.match(stripped)
+    if match is None:
+        return default, text
+    return _FORMATS[match.group(1)], stripped[match.end() :]
 
 
 class _Reader:
     def __init__(self, parsed: ParsedFile) -> None:
         self.parsed = parsed
         self.category: tuple[str, ...] = ()
+        self.notes: list[str] = []  # about the question being read
+
+    def plain(self, text: str, default_format: str, *, images: bool = True) -> str:
+        """An option, feedback or matching prompt (placeholders still in) as plain text, in the
+        format its own marker names or else `default_format`; notes go to the question."""
+        text_format, text = _with_format(text, default_format)
+        plain, notes = to_plain(_restore(text), text_format, images=images)
+        self.notes += notes
+        return plain
+
+    def text_and_feedback(self, body: str, text_format: str) -> tuple[str, str]:
+        text, _hash, feedback = body.partition("#")
+        return self.plain(text, text_format), self.plain(feedback, text_format)
 
     def block(self, block: _Block) -> None:
         text = block.text
@@ -148,6 +165,7 @@ class _Reader:
             if first_line_end == -1 or not text[first_line_end:].strip():
                 return
             start = first_line_end + 1
+        self.notes = []
         try:
             self.question(block, start)
         except _Malformed as exc:
@@ -202,7 +220,10 @@ class _Reader:
         if stripped.startswith("#"):
             self.skip("numerical", title, prompt, "markdown", line)
             return
-        explanation_markdown, explanation_notes = to_markdown(_restore(explanation), text_format)
+        explanation_format, explanation = _with_format(explanation, text_format)
+        explanation_markdown, explanation_notes = to_markdown(
+            _restore(explanation), explanation_format
+        )
         notes += explanation_notes
         data = QuestionInput(
             kind="",
@@ -220,7 +241,7 @@ class _Reader:
             self.truefalse(data, stripped, text_format)
         else:
             self.shortanswer(data, stripped, base, text_format)
-        for note in notes:
+        for note in [*notes, *self.notes]:
             self.parsed.note(line, f'question "{data.title}": {note}')
         self.parsed.questions.append(ParsedQuestion(line, self.category, data))
 
@@ -247,7 +268,7 @@ class _Reader:
             weight, body = _weight(body, offset)
             if weight is None:
                 weight = Decimal("1") if marker == "=" else Decimal("0")
-            text, feedback = _text_and_feedback(body, text_format)
+            text, feedback = self.text_and_feedback(body, text_format)
             if not text:
                 raise _Malformed(offset, f"an empty answer after {marker}")
             choices.append(ChoiceInput(text, weight, feedback))
@@ -258,8 +279,10 @@ class _Reader:
         key, *feedback = answers.split("#")
         right = _TRUE_FALSE[key.strip().upper()]
         # GIFT gives the feedback for a wrong answer first, then for a right one.
-        wrong_feedback = _plain(feedback[0], text_format) if feedback else ""
-        right_feedback = _plain("#".join(feedback[1:]), text_format) if len(feedback) > 1 else ""
+        wrong_feedback = self.plain(feedback[0], text_format) if feedback else ""
+        right_feedback = (
+            self.plain("#".join(feedback[1:]), text_format) if len(feedback) > 1 else ""
+        )
         data.kind = Kind.TRUE_FALSE
         data.choices = [
             ChoiceInput("True", Decimal(right), right_feedback if right else wrong_feedback),
@@ -274,12 +297,18 @@ class _Reader:
         for _marker, body, offset in parts:
             weight, body = _weight(body, offset)
             text, _hash, feedback = body.partition("#")
-            # Compared with what learners type: taken as written, never as HTML.
-            text = _restore(text).strip()
+            # Compared with what learners type: taken as written, never as HTML (Moodle too
+            # only removes the format marker).
+            text = _restore(_with_format(text, text_format)[1]).strip()
             if not text:
                 raise _Malformed(offset, "an empty answer after =")
+            if "*" in text:
+                self.notes.append(
+                    f'the answer "{text}" uses Moodle\'s * wildcard; here it only matches a '
+                    "literal *"
+                )
             fraction = Decimal("1") if weight is None else weight
-            accepted.append(AcceptedInput(text, fraction, _plain(feedback, text_format)))
+            accepted.append(AcceptedInput(text, fraction, self.plain(feedback, text_format)))
         data.kind = Kind.SHORT
         data.accepted = accepted
 
@@ -290,7 +319,8 @@ class _Reader:
             if "->" not in body:
                 raise _Malformed(offset, "a matching pair needs -> between prompt and answer")
             prompt, _arrow, answer = body.partition("->")
-            prompt_text = _plain(prompt, text_format)
+            prompt_text = self.plain(prompt, text_format, images=False)
+            # Moodle reads a pair's answer as written, format marker and all.
             answer_text = _restore(answer).strip()
             if not prompt_text:
                 # Moodle's extra wrong answers; our matching questions have none.
@@ -308,7 +338,7 @@ class _Reader:
                 raise _Malformed(base, f"unknown ordering option {word!r}")
         data.kind = Kind.ORDERING
         data.choices = [
-            ChoiceInput(_plain(item, text_format)) for item in items.split("\n") if item.strip()
+            ChoiceInput(self.plain(item, text_format)) for item in items.split("\n") if item.strip()
         ]
 
 

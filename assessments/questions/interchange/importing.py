@@ -5,29 +5,35 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from functools import partial
 from pathlib import PurePosixPath
 from urllib.parse import unquote
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from assessments.models import QuestionBank, QuestionImage
-from courses.images import ImageFormat, ImageRejected, check_image
+from assessments.models import QuestionAudio, QuestionBank, QuestionImage
+from courses.images import ImageFormat, check_image
 
 from ..services import bank_path_get_or_create, question_create, question_validate
 from . import gift, moodle_xml
+from .audio import MAX_AUDIO_BYTES, AudioFormat, audio_format
 from .common import (
+    MARKDOWN_SLOTS,
     MAX_BANK_NAME,
+    MAX_CATEGORY_DEPTH,
     ImportReport,
     InterchangeError,
     ParsedFile,
     ParsedQuestion,
     Problem,
     length_problems,
+    map_texts,
 )
+from .markup import is_audio_name
 
 READERS: dict[str, Callable[[bytes, str], ParsedFile]] = {
     "moodle_xml": moodle_xml.read,
@@ -35,10 +41,13 @@ READERS: dict[str, Callable[[bytes, str], ParsedFile]] = {
 }
 EXTENSIONS = {".xml": "moodle_xml", ".gift": "gift", ".txt": "gift"}
 
-# `![alt](@@PLUGINFILE@@/name)` as the readers write embedded images, and any other Markdown
-# link to an embedded file (which we can't keep: only images are stored).
-_IMAGE_REF = re.compile(r"!\[((?:[^\]\\]|\\.)*)\]\(@@PLUGINFILE@@/([^)\s]+)\)")
+# `![alt](@@PLUGINFILE@@/name)` as the readers write embedded pictures and sounds, and any
+# other Markdown link to an embedded file (which we can't keep: only those two are stored).
+_MEDIA_REF = re.compile(r"!\[((?:[^\]\\]|\\.)*)\]\(@@PLUGINFILE@@/([^)\s]+)\)")
 _FILE_LINK = re.compile(r"(?<!!)\[((?:[^\]\\]|\\.)*)\]\(@@PLUGINFILE@@/[^)\s]*\)")
+_ESCAPE = re.compile(r"\\(.)")
+
+MediaFormat = ImageFormat | AudioFormat
 
 
 def format_for(filename: str, file_format: str | None = None) -> str | None:
@@ -49,44 +58,107 @@ def format_for(filename: str, file_format: str | None = None) -> str | None:
     return EXTENSIONS.get(PurePosixPath(filename.lower()).suffix)
 
 
-def _field_images(
+def _slot_media(
     parsed: ParsedFile,
     question: ParsedQuestion,
-    field: str,
-    formats: dict[str, ImageFormat],
+    formats: dict[str, MediaFormat],
+    slot: str,
+    text: str,
 ) -> str:
-    """The field's Markdown with references to missing files turned into their alt text (with a
-    note); embedded images are checked and their formats put in `formats` by content hash."""
-    files = question.files.get(field, {})
+    """`text` (of the question's `slot`) with each embedded picture or sound checked and its
+    format put in `formats` by content hash. What can't be kept is left out with a note, its
+    description kept: a file the reference names but the file doesn't hold, a sound outside the
+    question text and explanation, a link to any other attached file. A file that is neither a
+    picture nor a sound we can use is a problem."""
+    files = question.files.get(slot, {})
     title = question.data.title
+    markdown = slot in MARKDOWN_SLOTS
 
-    def image(match: re.Match[str]) -> str:
+    def description(escaped: str) -> str:
+        return escaped if markdown else _ESCAPE.sub(r"\1", escaped)
+
+    def media(match: re.Match[str]) -> str:
         name = unquote(match.group(2))
         content = files.get(name)
         if content is None:
-            parsed.note(question.line, f'question "{title}": the image "{name}" is not in the file')
-            return match.group(1)
+            parsed.note(
+                question.line,
+                f'question "{title}": "{name}" was left out: the file refers to it but doesn\'t '
+                "hold it",
+            )
+            return description(match.group(1))
+        digest = hashlib.sha256(content).hexdigest()
         checked = check_image(content)
-        if isinstance(checked, ImageRejected):
-            parsed.problem(question.line, f'question "{title}": image "{name}": {checked.message}')
+        if isinstance(checked, ImageFormat):
+            formats[digest] = checked
+            if not match.group(1) and slot.startswith("choice:") and ":feedback" not in slot:
+                parsed.note(
+                    question.line,
+                    f'question "{title}": the picture "{name}" in an option has no description; '
+                    "add one in the question editor, so people who can't see it can answer",
+                )
+            return match.group(0)
+        sound = audio_format(content)
+        if sound is not None and markdown:
+            formats[digest] = sound
+            return match.group(0)
+        if sound is not None:
+            parsed.note(
+                question.line,
+                f'question "{title}": the sound "{name}" was left out: sounds can be played in '
+                "the question and its explanation, not in options or feedback",
+            )
+            return description(match.group(1))
+        if is_audio_name(name):
+            parsed.problem(
+                question.line,
+                f'question "{title}": sound "{name}": this file isn\'t a sound we can play '
+                f"(MP3, Ogg, WAV, FLAC or M4A, at most {MAX_AUDIO_BYTES // (1024 * 1024)} MB)",
+            )
         else:
-            formats[hashlib.sha256(content).hexdigest()] = checked
+            parsed.problem(question.line, f'question "{title}": image "{name}": {checked.message}')
         return match.group(0)
 
     def link(match: re.Match[str]) -> str:
         parsed.note(question.line, f'question "{title}": a link to an attached file was left out')
-        return match.group(1)
+        return description(match.group(1))
 
-    markdown = question.data.prompt if field == "prompt" else question.data.explanation
-    return _FILE_LINK.sub(link, _IMAGE_REF.sub(image, markdown))
+    return _FILE_LINK.sub(link, _MEDIA_REF.sub(media, text))
+
+
+def _as_stored(_slot: str, text: str) -> str:
+    """`text` with each embedded file's reference as long as the stored file's URL may be, so
+    that an option checked here still fits its column once the URL is swapped in."""
+    longest = f"{settings.MEDIA_URL}question-images/{'9' * 19}/{'f' * 32}.webp"
+    return _MEDIA_REF.sub(lambda match: f"![{match.group(1)}]({longest})", text)
+
+
+def _nothing_to_import(parsed: ParsedFile) -> list[Problem]:
+    """Why a file without a single importable question is refused: each skipped question with
+    its reason, then what the file holds as a whole. Importing it would add nothing but empty
+    banks, and a summary of "imported 0" is too easy to read as success."""
+    problems = [
+        Problem(parsed.filename, s.line, f'skipped {s.kind} question "{s.title}": {s.reason}')
+        for s in parsed.skipped
+    ]
+    if parsed.skipped:
+        summary = (
+            "nothing in the file can be imported: none of its questions is of a type this site "
+            "has (single or multiple choice, true or false, short answer, matching or ordering)"
+        )
+    else:
+        summary = "the file holds no questions, so there is nothing to import"
+    return [Problem(parsed.filename, None, summary), *problems]
 
 
 def questions_check(
     *, content: bytes, filename: str, file_format: str | None = None
-) -> tuple[ParsedFile, dict[str, ImageFormat]]:
+) -> tuple[ParsedFile, dict[str, MediaFormat]]:
     """The file read and every question checked as `question_create` would, images included,
-    without touching the database. Returns the parsed file and the format of each embedded image
-    by SHA-256. Raises InterchangeError listing every problem found."""
+    without touching the database. Returns the parsed file and the format of each embedded
+    picture and sound by SHA-256. Raises InterchangeError listing every problem found, and for a
+    file without a single question to import (only skipped types, only comments, only
+    categories), listing why each question in it was skipped."""
     reader = READERS.get(format_for(filename, file_format) or "")
     if reader is None:
         raise InterchangeError(
@@ -100,16 +172,15 @@ def questions_check(
             ]
         )
     parsed = reader(content, filename)
-    formats: dict[str, ImageFormat] = {}
+    if not parsed.problems and not parsed.questions:
+        raise InterchangeError(_nothing_to_import(parsed))
+    formats: dict[str, MediaFormat] = {}
     for question in parsed.questions:
-        question.data = replace(
-            question.data,
-            prompt=_field_images(parsed, question, "prompt", formats),
-            explanation=_field_images(parsed, question, "explanation", formats),
-        )
-        messages = length_problems(question.data)
+        question.data = map_texts(question.data, partial(_slot_media, parsed, question, formats))
+        as_stored = map_texts(question.data, _as_stored)
+        messages = length_problems(as_stored)
         try:
-            question_validate(question.data)
+            question_validate(as_stored)
         except ValidationError as exc:
             messages += [
                 f"{name}: {message}" if name != "__all__" else message
@@ -123,32 +194,44 @@ def questions_check(
     return parsed, formats
 
 
-class _ImageStore:
-    """Saves embedded images as QuestionImages (once per bank and content) and remembers the
-    files written, so they can be removed if the import is rolled back."""
+class _MediaStore:
+    """Saves embedded pictures as QuestionImages and sounds as QuestionAudio (once per bank and
+    content) and remembers the files written, so they can be removed if the import is rolled
+    back."""
 
-    def __init__(self, formats: dict[str, ImageFormat]) -> None:
+    def __init__(self, formats: dict[str, MediaFormat]) -> None:
         self.formats = formats
         self.urls: dict[tuple[int, str], str] = {}
         self.saved: list[str] = []
 
-    def rewrite(self, markdown: str, files: dict[str, bytes], bank: QuestionBank) -> str:
-        def image(match: re.Match[str]) -> str:
-            name = unquote(match.group(2))
-            return f"![{match.group(1)}]({self.url(name, files[name], bank)})"
+    def rewrite(
+        self, files: dict[str, dict[str, bytes]], bank: QuestionBank, slot: str, text: str
+    ) -> str:
+        """`text` with each embedded file's reference swapped for its stored file's URL;
+        `files` are the question's, by slot."""
 
-        return _IMAGE_REF.sub(image, markdown)
+        def media(match: re.Match[str]) -> str:
+            name = unquote(match.group(2))
+            return f"![{match.group(1)}]({self.url(name, files[slot][name], bank)})"
+
+        return _MEDIA_REF.sub(media, text)
 
     def url(self, name: str, content: bytes, bank: QuestionBank) -> str:
         digest = hashlib.sha256(content).hexdigest()
         key = (bank.pk, digest)
         if key not in self.urls:
-            image = QuestionImage(bank=bank, name=PurePosixPath(name).name[:200])
-            extension = self.formats[digest].extension
-            image.image.save(f"image.{extension}", ContentFile(content), save=False)
-            self.saved.append(image.image.name or "")
-            image.save()
-            self.urls[key] = image.image.url
+            media_format = self.formats[digest]
+            stored: QuestionImage | QuestionAudio
+            if isinstance(media_format, AudioFormat):
+                stored = QuestionAudio(bank=bank, name=PurePosixPath(name).name[:200])
+                field = stored.file
+            else:
+                stored = QuestionImage(bank=bank, name=PurePosixPath(name).name[:200])
+                field = stored.image
+            field.save(f"file.{media_format.extension}", ContentFile(content), save=False)
+            self.saved.append(field.name or "")
+            stored.save()
+            self.urls[key] = field.url
         return self.urls[key]
 
     def discard(self) -> None:
@@ -179,8 +262,19 @@ def questions_import(
         raise InterchangeError(
             [Problem(filename, None, "give a bank name of at most 120 characters per level")]
         )
+    if len(names) > MAX_CATEGORY_DEPTH:
+        raise InterchangeError(
+            [
+                Problem(
+                    filename,
+                    None,
+                    f"the bank's path is {len(names)} levels deep; give one of at most "
+                    f"{MAX_CATEGORY_DEPTH} levels",
+                )
+            ]
+        )
     parsed, formats = questions_check(content=content, filename=filename, file_format=file_format)
-    store = _ImageStore(formats)
+    store = _MediaStore(formats)
     try:
         with transaction.atomic():
             banks: dict[tuple[str, ...], QuestionBank] = {}
@@ -195,15 +289,7 @@ def questions_import(
                 bank_for(category)
             for question in parsed.questions:
                 bank = bank_for(question.category)
-                data = replace(
-                    question.data,
-                    prompt=store.rewrite(
-                        question.data.prompt, question.files.get("prompt", {}), bank
-                    ),
-                    explanation=store.rewrite(
-                        question.data.explanation, question.files.get("explanation", {}), bank
-                    ),
-                )
+                data = map_texts(question.data, partial(store.rewrite, question.files, bank))
                 question_create(bank=bank, data=data)
     except BaseException:
         store.discard()

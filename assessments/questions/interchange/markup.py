@@ -7,20 +7,31 @@ or Markdown. HTML is converted, never passed through: paragraphs, headings, bold
 lists, quotes, links and images keep their meaning, every other tag is reduced to its text, and
 the text itself is escaped so that it can't turn into Markdown markup by accident.
 
-Images: `<img src="@@PLUGINFILE@@/name">` (a file embedded in the same Moodle XML element) becomes
-`![alt](@@PLUGINFILE@@/name)`; the importer later swaps the reference for the stored file's URL.
-Images from anywhere else are left out (the site only shows its own uploads), with a note.
+Files embedded in the same Moodle XML element (`@@PLUGINFILE@@/name`) are kept as
+`![label](@@PLUGINFILE@@/name)`, which the importer checks and swaps for the stored file's URL:
+images (`<img>`), and in the question text and explanation sounds too (`<audio>`, its `<source>`,
+or a link to an .mp3, .ogg, .wav, .m4a or .flac file, as Moodle's media filter plays them).
+Options and feedback keep embedded images the same way, inside their plain text
+(`assessments.questions.option_text` shows them). Whatever can't be kept (images and sounds from
+other sites, videos, embedded pages, links to other attached files, pictures in matching items)
+is left out with a note naming what it was, never silently.
 """
 
 from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from markdown_it import MarkdownIt
 
 from config.parsing import ascii_int
 
 PLUGINFILE = "@@PLUGINFILE@@/"
+# Moodle's media filter plays links to these; the importer still checks what the bytes are.
+AUDIO_EXTENSIONS = frozenset({"mp3", "ogg", "oga", "opus", "wav", "m4a", "flac"})
 
 # Everything CommonMark (plus tables and strikethrough) gives meaning to inside a line. A
 # backslash before any ASCII punctuation is always a literal, so over-escaping is harmless.
@@ -35,7 +46,9 @@ _BLOCK_TAGS = {
     "tr", "dl", "dt", "dd", "figure", "figcaption", "address", "center",
 }  # fmt: skip
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
-_SKIPPED_CONTENT = {"script", "style", "head", "title", "template", "noscript", "iframe", "object"}
+_SKIPPED_CONTENT = {"script", "style", "head", "title", "template", "noscript"}
+# Elements whose content is a fallback for what they show; what they show is kept or noted.
+_EMBEDS = {"audio", "video", "iframe", "object"}
 _LINK_SCHEMES = {"http", "https", "mailto"}
 
 
@@ -76,12 +89,30 @@ class _Block:
         self.list_id = list_id  # items of one top-level list sit on consecutive lines
 
 
-class _HtmlConverter(HTMLParser):
-    """One pass over HTML; `markdown=False` gives plain text (no markup, no escaping)."""
+def _label(text: str) -> str:
+    """Text for the brackets of `![label](…)`, escaped so that it stays as written."""
+    return _INLINE_SPECIAL.sub(r"\\\1", _WHITESPACE.sub(" ", text).strip())
 
-    def __init__(self, *, markdown: bool) -> None:
+
+def _file_name(src: str) -> str:
+    return unquote(src.removeprefix(PLUGINFILE))
+
+
+def is_audio_name(name: str) -> bool:
+    """True when a file name's extension is one Moodle plays as a sound (.mp3, .ogg, …)."""
+    return PurePosixPath(name).suffix.lower().lstrip(".") in AUDIO_EXTENSIONS
+
+
+class _HtmlConverter(HTMLParser):
+    """One pass over HTML; `markdown=False` gives plain text (no markup, no escaping), keeping
+    embedded images as `![alt](@@PLUGINFILE@@/name)` when `images` is set."""
+
+    def __init__(self, *, markdown: bool, images: bool = False) -> None:
         super().__init__(convert_charrefs=True)
         self.markdown = markdown
+        self.images = images
+        # The <audio>/<video>/<iframe>/<object> being read: its tag, file and label.
+        self.embed: dict[str, str] | None = None
         self.blocks: list[_Block] = []
         self.notes: list[str] = []
         self.inline: list[str] = []
@@ -146,13 +177,27 @@ class _HtmlConverter(HTMLParser):
     # -- HTMLParser callbacks ----------------------------------------------------------------
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {name: value or "" for name, value in attrs}
+        if tag == "source" and self.embed is not None and not self.embed["src"]:
+            self.embed["src"] = attributes.get("src", "").strip()
+            return
+        if tag in _EMBEDS:
+            if not self.skip_depth:
+                self.embed = {
+                    "tag": tag,
+                    "src": (attributes.get("src") or attributes.get("data") or "").strip(),
+                    "label": attributes.get("aria-label") or attributes.get("title") or "",
+                }
+            self.skip_depth += 1
+            return
         if tag in _SKIPPED_CONTENT:
             self.skip_depth += 1
             return
         if self.skip_depth:
             return
-        attributes = {name: value or "" for name, value in attrs}
-        if tag == "br":
+        if tag == "embed":
+            self.notes.append(f"embedded content was left out: {_shown(attributes.get('src'))}")
+        elif tag == "br":
             self.inline.append("\\\n" if self.markdown else "\n")
         elif tag == "img":
             self._image(attributes)
@@ -193,8 +238,16 @@ class _HtmlConverter(HTMLParser):
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
+        if tag in _EMBEDS:  # `<audio src="…"/>`: nothing inside to wait for
+            self.handle_endtag(tag)
 
     def handle_endtag(self, tag: str) -> None:
+        if tag in _EMBEDS:
+            self.skip_depth = max(0, self.skip_depth - 1)
+            if not self.skip_depth and self.embed is not None:
+                self._embedded(**self.embed)
+                self.embed = None
+            return
         if tag in _SKIPPED_CONTENT:
             self.skip_depth = max(0, self.skip_depth - 1)
             return
@@ -251,27 +304,81 @@ class _HtmlConverter(HTMLParser):
             inner = "".join(self.inline[start:])
             fence = "``" if "`" in inner else "`"
             self._wrap(start, fence, fence)
+        elif tag == "a" and href.startswith(PLUGINFILE) and is_audio_name(_file_name(href)):
+            self._audio_link(start, href)
+        elif tag == "a" and href.startswith(PLUGINFILE):
+            self.notes.append(
+                f'a link to the attached file "{_file_name(href)[:100]}" was left out '
+                "(only pictures and sounds are kept); its text stays"
+            )
         elif tag == "a" and urlsplit(href).scheme in _LINK_SCHEMES:
             self._wrap(start, "[", f"]({_link_target(href)})")
-        # Other links (relative, javascript:, @@PLUGINFILE@@ attachments) keep only their text.
+        # Other links (relative, javascript:) keep only their text.
+
+    def _audio_link(self, start: int, href: str) -> None:
+        """A link to an embedded sound, which Moodle's media filter shows as a player."""
+        text = "".join(self.inline[start:])
+        del self.inline[start:]
+        if not self.markdown:
+            self.inline.append(text)
+            self.notes.append(
+                f'the sound "{_file_name(href)[:100]}" was left out: sounds can be played in the '
+                "question and its explanation, not in options or feedback; its text stays"
+            )
+            return
+        label = re.sub(r"\\(.)", r"\1", text).strip()
+        # Moodle writes the file's name as the link's text; a name like "french.mp3" would
+        # give the answer away to anyone reading the page's source, so it is no label.
+        if label == _file_name(href) or is_audio_name(label):
+            label = ""
+        self.inline.append(f"![{_label(label)}]({_link_target(href)})")
+
+    def _embedded(self, *, tag: str, src: str, label: str) -> None:
+        """What an <audio>, <video>, <iframe> or <object> leaves: a sound embedded in the file
+        becomes `![label](@@PLUGINFILE@@/name)` in Markdown; everything else a note."""
+        if tag == "audio" and src.startswith(PLUGINFILE) and self.markdown:
+            self.inline.append(f"![{_label(label)}]({_link_target(src)})")
+        elif tag == "audio" and src.startswith(PLUGINFILE):
+            self.notes.append(
+                f'the sound "{_file_name(src)[:100]}" was left out: sounds can be played in the '
+                "question and its explanation, not in options or feedback"
+            )
+        elif tag == "audio":
+            self.notes.append(
+                f"a sound from outside the file was left out (only sounds inside the file can "
+                f"be played): {_shown(src)}"
+            )
+        elif tag == "video":
+            self.notes.append(f"a video was left out (videos can't be shown here): {_shown(src)}")
+        elif tag == "iframe":
+            self.notes.append(f"an embedded page (iframe) was left out: {_shown(src)}")
+        else:
+            self.notes.append(f"embedded content was left out: {_shown(src)}")
 
     def _image(self, attributes: dict[str, str]) -> None:
         src = attributes.get("src", "").strip()
         alt = _WHITESPACE.sub(" ", attributes.get("alt", "")).strip()
-        if src.startswith(PLUGINFILE) and self.markdown:
-            escaped_alt = _INLINE_SPECIAL.sub(r"\\\1", alt)
-            self.inline.append(f"![{escaped_alt}]({_link_target(src)})")
+        if src.startswith(PLUGINFILE) and (self.markdown or self.images):
+            self.inline.append(f"![{_label(alt)}]({_link_target(src)})")
             return
         if src.startswith(PLUGINFILE):
+            # Matching items are shown inside a drop-down, where a picture can't go.
+            self.notes.append(
+                f'the picture "{_file_name(src)[:100]}" in a matching item was left out'
+                + (f' and replaced by its description "{alt}"' if alt else "")
+            )
             self.inline.append(alt)
             return
-        if self.markdown:
-            self.notes.append(f"an image from outside the file was left out: {src[:100]}")
-            self.inline.append(escape_markdown(alt))
-        else:
-            self.inline.append(alt)
+        self.notes.append(f"an image from outside the file was left out: {_shown(src)}")
+        self.inline.append(escape_markdown(alt) if self.markdown else alt)
 
     def result(self) -> str:
+        if self.embed is not None:
+            # Browsers take everything after an unclosed <audio> for its fallback and hide it.
+            tag = self.embed["tag"]
+            self._embedded(**self.embed)
+            self.embed = None
+            self.notes.append(f"the <{tag}> is never closed, so the text after it was left out")
         self._flush()
         out = ""
         previous: _Block | None = None
@@ -284,6 +391,16 @@ class _HtmlConverter(HTMLParser):
             out += block.text
             previous = block
         return out
+
+
+def _shown(src: str | None) -> str:
+    """A source for a note: at most 100 characters, and never a whole data: URL."""
+    src = (src or "").strip()
+    if not src:
+        return "(no file named)"
+    if src.lower().startswith("data:"):
+        return src[: src.find(",") if "," in src else 40][:60] + ",…"
+    return src[:100]
 
 
 def _link_target(url: str) -> str:
@@ -303,10 +420,16 @@ def html_to_markdown(html: str) -> tuple[str, list[str]]:
 def html_to_text(html: str) -> str:
     """HTML as plain text: tags dropped (an image becomes its alt text), entities decoded,
     whitespace collapsed, block elements on lines of their own."""
-    converter = _HtmlConverter(markdown=False)
+    return html_to_plain(html, images=False)[0]
+
+
+def html_to_plain(html: str, *, images: bool) -> tuple[str, list[str]]:
+    """HTML as plain text, as `html_to_text`, with notes about what was left out; with
+    `images`, embedded images stay as `![alt](@@PLUGINFILE@@/name)`."""
+    converter = _HtmlConverter(markdown=False, images=images)
     converter.feed(html)
     converter.close()
-    return converter.result()
+    return converter.result(), converter.notes
 
 
 def moodle_auto_to_html(text: str) -> str:
@@ -322,13 +445,45 @@ def looks_like_html(text: str) -> bool:
     return bool(_TAG_LIKE.search(text))
 
 
+# `![alt](target)` and `[text](target)` as Markdown writes them inline, with an optional title.
+_MARKDOWN_LINK = re.compile(
+    r"(!?)\[((?:[^\]\\]|\\.)*)\]\(\s*<?([^)\s>]*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)"
+)
+# Options written in Markdown are shown as plain text: rendered first, so that `**bold**`
+# shows as "bold", as it does in Moodle. Raw HTML is allowed here because the HTML converter
+# reads it; it never reaches a page.
+_OPTION_MARKDOWN = MarkdownIt("commonmark", {"html": True})
+
+
+def _markdown_media(text: str) -> tuple[str, list[str]]:
+    """Markdown kept as written, except what it can't show here: an image from another site
+    becomes its alt text, with a note (the site only shows its own uploads), and a link to an
+    embedded sound becomes `![label](…)`, which plays it. Links to this site's uploads
+    (`/media/…`, as an export of a question that shows another upload writes them) stay."""
+    notes: list[str] = []
+
+    def swap(match: re.Match[str]) -> str:
+        bang, label, target = match.group(1), match.group(2), match.group(3)
+        own = target.startswith((PLUGINFILE, settings.MEDIA_URL))
+        if bang and not own:
+            notes.append(f"an image from outside the file was left out: {_shown(target)}")
+            return label
+        if not bang and target.startswith(PLUGINFILE) and is_audio_name(_file_name(target)):
+            shown = re.sub(r"\\(.)", r"\1", label).strip()
+            keep = "" if shown == _file_name(target) or is_audio_name(shown) else label
+            return f"![{keep}]({target})"
+        return match.group(0)
+
+    return _MARKDOWN_LINK.sub(swap, text), notes
+
+
 def to_markdown(text: str, text_format: str) -> tuple[str, list[str]]:
     """Text in one of Moodle's formats ("html", "moodle_auto_format", "plain_text",
     "markdown") as Markdown, with notes about anything left out. Unknown formats are read as
     HTML, the safest reading."""
     if text_format == "markdown":
         # Markdown is kept as written; only blank lines around it go (indentation matters).
-        return text.replace("\r\n", "\n").strip("\n").rstrip(), []
+        return _markdown_media(text.replace("\r\n", "\n").strip("\n").rstrip())
     if text_format == "plain_text":
         return plain_to_markdown(text), []
     if text_format == "moodle_auto_format":
@@ -336,14 +491,27 @@ def to_markdown(text: str, text_format: str) -> tuple[str, list[str]]:
     return html_to_markdown(text)
 
 
+def to_plain(text: str, text_format: str, *, images: bool) -> tuple[str, list[str]]:
+    """Text in one of Moodle's formats as plain text, for options, feedback and matching items,
+    with notes about anything left out. Plain text is kept as written (trimmed); HTML,
+    auto-format and Markdown show their text without markup. With `images` (options and
+    feedback), embedded images stay as `![alt](@@PLUGINFILE@@/name)`; without (matching items,
+    shown in drop-downs), they become their alt text, with a note."""
+    if text_format == "plain_text":
+        return text.strip(), []
+    if text_format == "markdown":
+        html = _OPTION_MARKDOWN.render(text)
+    elif text_format == "moodle_auto_format":
+        html = moodle_auto_to_html(text)
+    else:
+        html = text
+    plain, notes = html_to_plain(html, images=images)
+    return plain.strip(), notes
+
+
 def to_text(text: str, text_format: str) -> str:
-    """Text in one of Moodle's formats as plain text, for options, feedback and pairs. Plain
-    text and Markdown are kept as written (trimmed); HTML and auto-format lose their tags."""
-    if text_format in {"plain_text", "markdown"}:
-        return text.strip()
-    if text_format == "moodle_auto_format":
-        return html_to_text(moodle_auto_to_html(text)).strip()
-    return html_to_text(text).strip()
+    """`to_plain` without images or notes, for names made from a question's text."""
+    return to_plain(text, text_format, images=False)[0]
 
 
 def title_from(prompt_markdown: str, *, limit: int = 60) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
@@ -29,13 +30,16 @@ from .common import (
     ParsedFile,
     ParsedQuestion,
     Skipped,
+    accepted_feedback_slot,
     category_path,
     category_text,
+    choice_feedback_slot,
+    choice_slot,
     fraction_percent,
     percent_fraction,
     points_from,
 )
-from .markup import title_from, to_markdown, to_text
+from .markup import title_from, to_markdown, to_plain, to_text
 
 Kind = QuestionVersion.Kind
 
@@ -146,36 +150,48 @@ def _fraction(answer: ET.Element) -> Decimal:
 class _Read:
     data: QuestionInput
     notes: list[str] = field(default_factory=list)
+    # Files embedded in each text that may show them, by slot (see common.choice_slot).
+    files: dict[str, dict[str, bytes]] = field(default_factory=dict)
+
+    def plain(self, element: ET.Element | None, default_format: str, *, images: bool = True) -> str:
+        """An answer's, feedback's or sub-question's text as plain text, notes kept."""
+        text, notes = to_plain(_text(element), _format(element, default_format), images=images)
+        self.notes += notes
+        return text
 
 
 def _answers(question: ET.Element) -> list[ET.Element]:
     return question.findall("answer")
 
 
-def _choices(question: ET.Element, text_format: str) -> list[ChoiceInput]:
+def _choices(read: _Read, question: ET.Element, text_format: str) -> list[ChoiceInput]:
     choices = []
-    for answer in _answers(question):
+    for index, answer in enumerate(_answers(question)):
         feedback = answer.find("feedback")
         choices.append(
             ChoiceInput(
-                text=to_text(_text(answer), _format(answer, text_format)),
+                text=read.plain(answer, text_format),
                 fraction=_fraction(answer),
-                feedback=to_text(_text(feedback), _format(feedback, text_format)),
+                feedback=read.plain(feedback, text_format),
             )
         )
+        read.files[choice_slot(index)] = _files(answer)
+        read.files[choice_feedback_slot(index)] = _files(feedback)
     return choices
 
 
 def _read_multichoice(question: ET.Element, data: QuestionInput, text_format: str) -> _Read:
     data.kind = Kind.SINGLE if _flag(question, "single", True) else Kind.MULTIPLE
-    data.choices = _choices(question, text_format)
-    return _Read(data)
+    read = _Read(data)
+    data.choices = _choices(read, question, text_format)
+    return read
 
 
 def _read_truefalse(question: ET.Element, data: QuestionInput, text_format: str) -> _Read:
     data.kind = Kind.TRUE_FALSE
+    read = _Read(data)
     choices = []
-    for answer in _answers(question):
+    for index, answer in enumerate(_answers(question)):
         text = _text(answer).strip()
         feedback = answer.find("feedback")
         choices.append(
@@ -183,11 +199,12 @@ def _read_truefalse(question: ET.Element, data: QuestionInput, text_format: str)
                 # Moodle writes the options as "true" and "false"; other words are kept as written.
                 text={"true": "True", "false": "False"}.get(text.lower(), text),
                 fraction=_fraction(answer),
-                feedback=to_text(_text(feedback), _format(feedback, text_format)),
+                feedback=read.plain(feedback, text_format),
             )
         )
+        read.files[choice_feedback_slot(index)] = _files(feedback)
     data.choices = choices
-    return _Read(data)
+    return read
 
 
 def _read_shortanswer(question: ET.Element, data: QuestionInput, text_format: str) -> _Read:
@@ -195,7 +212,7 @@ def _read_shortanswer(question: ET.Element, data: QuestionInput, text_format: st
     data.case_sensitive = _flag(question, "usecase", False)
     read = _Read(data)
     accepted = []
-    for answer in _answers(question):
+    for index, answer in enumerate(_answers(question)):
         # The text is compared with what learners type, so it is taken as written, not as HTML.
         text = _text(answer).strip()
         feedback = answer.find("feedback")
@@ -203,9 +220,10 @@ def _read_shortanswer(question: ET.Element, data: QuestionInput, text_format: st
             AcceptedInput(
                 text=text,
                 fraction=_fraction(answer),
-                feedback=to_text(_text(feedback), _format(feedback, text_format)),
+                feedback=read.plain(feedback, text_format),
             )
         )
+        read.files[accepted_feedback_slot(index)] = _files(feedback)
         if "*" in text:
             read.notes.append(
                 f'the answer "{text}" uses Moodle\'s * wildcard; here it only matches a literal *'
@@ -219,7 +237,9 @@ def _read_matching(question: ET.Element, data: QuestionInput, text_format: str) 
     read = _Read(data)
     pairs = []
     for sub in question.findall("subquestion"):
-        prompt = to_text(_text(sub), _format(sub, text_format))
+        # Matching items are shown in drop-downs, where pictures can't go: they become their
+        # descriptions, with a note.
+        prompt = read.plain(sub, text_format, images=False)
         answer = _text(sub, "answer/text").strip()
         if not prompt:
             # Moodle's extra wrong answers; our matching questions have none.
@@ -242,11 +262,14 @@ def _read_ordering(question: ET.Element, data: QuestionInput, text_format: str) 
             raise _QuestionProblem("an item's fraction (its place) is not a number") from exc
         feedback = answer.find("feedback")
         choice = ChoiceInput(
-            text=to_text(_text(answer), _format(answer, text_format)),
-            feedback=to_text(_text(feedback), _format(feedback, text_format)),
+            text=read.plain(answer, text_format), feedback=read.plain(feedback, text_format)
         )
-        ranked.append((rank, index, choice))
-    data.choices = [choice for _rank, _index, choice in sorted(ranked, key=lambda r: r[:2])]
+        ranked.append((rank, index, choice, _files(answer), _files(feedback)))
+    ranked.sort(key=lambda r: (r[0], r[1]))
+    data.choices = [choice for _rank, _index, choice, _files_in, _feedback_files in ranked]
+    for place, (_rank, _index, _choice, files, feedback_files) in enumerate(ranked):
+        read.files[choice_slot(place)] = files
+        read.files[choice_feedback_slot(place)] = feedback_files
     grading = (question.findtext("gradingtype") or "").strip().upper()
     if grading not in {"", "ABSOLUTE_POSITION", "ABSOLUTE", "ABS"}:
         read.notes.append(f"graded by each item's position, not {grading}")
@@ -302,6 +325,7 @@ def read(content: bytes, filename: str) -> ParsedFile:
             files = {
                 "prompt": _files(element.find("questiontext")),
                 "explanation": _files(element.find("generalfeedback")),
+                **question.files,
             }
         except _QuestionProblem as exc:
             parsed.problem(line, f'question "{name or qtype}": {exc}')
@@ -341,8 +365,9 @@ def _read_question(
 
 @dataclass
 class ExportQuestion:
-    """A question as written: `data.prompt` / `data.explanation` refer to embedded images as
-    `@@PLUGINFILE@@/<name>`, and `files["prompt"]` / `files["explanation"]` hold their bytes."""
+    """A question as written: its texts refer to embedded pictures and sounds as
+    `@@PLUGINFILE@@/<name>`, and `files[slot]` holds their bytes, by the slot of the text (see
+    common.map_texts)."""
 
     data: QuestionInput
     files: dict[str, dict[str, bytes]] = field(default_factory=dict)
@@ -365,11 +390,7 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: st
     return element
 
 
-def _text_element(
-    parent: ET.Element, tag: str, text: str, text_format: str, files: dict[str, bytes] | None = None
-) -> ET.Element:
-    element = _sub(parent, tag, format=text_format)
-    _sub(element, "text", text)
+def _embed_files(element: ET.Element, files: dict[str, bytes] | None) -> None:
     for name, content in sorted((files or {}).items()):
         _sub(
             element,
@@ -379,15 +400,55 @@ def _text_element(
             path="/",
             encoding="base64",
         )
+
+
+def _text_element(
+    parent: ET.Element, tag: str, text: str, text_format: str, files: dict[str, bytes] | None = None
+) -> ET.Element:
+    element = _sub(parent, tag, format=text_format)
+    _sub(element, "text", text)
+    _embed_files(element, files)
     return element
 
 
+_PICTURE = re.compile(r"!\[((?:[^\]\\]|\\.)*)\]\((@@PLUGINFILE@@/[^)\s]+)\)")
+
+
+def _plain_as_html(text: str) -> str:
+    """Plain text holding embedded pictures (`![alt](@@PLUGINFILE@@/name)`) as the HTML Moodle
+    shows them with: text escaped, line breaks kept, pictures as <img>. The importer reads it
+    back to the same text and pictures (runs of spaces become one)."""
+    parts = []
+    shown = 0
+    for match in _PICTURE.finditer(text):
+        parts.append(html.escape(text[shown : match.start()], quote=False))
+        alt = re.sub(r"\\(.)", r"\1", match.group(1))
+        parts.append(f'<img src="{html.escape(match.group(2))}" alt="{html.escape(alt)}">')
+        shown = match.end()
+    parts.append(html.escape(text[shown:], quote=False))
+    return "".join(parts).replace("\n", "<br>")
+
+
 def _answer(
-    parent: ET.Element, text: str, fraction: str, feedback: str, text_format: str
+    parent: ET.Element,
+    text: str,
+    fraction: str,
+    feedback: str,
+    text_format: str,
+    files: dict[str, bytes] | None = None,
+    feedback_files: dict[str, bytes] | None = None,
 ) -> ET.Element:
+    """An <answer>; a text showing pictures is written as HTML with its files inside, so that
+    Moodle shows the pictures too."""
+    if files:
+        text, text_format = _plain_as_html(text), "html"
     answer = _sub(parent, "answer", fraction=fraction, format=text_format)
     _sub(answer, "text", text)
-    _text_element(answer, "feedback", feedback, "plain_text")
+    _embed_files(answer, files)
+    if feedback_files:
+        _text_element(answer, "feedback", _plain_as_html(feedback), "html", feedback_files)
+    else:
+        _text_element(answer, "feedback", feedback, "plain_text")
     return answer
 
 
@@ -413,28 +474,43 @@ def _write_question(quiz: ET.Element, question: ExportQuestion) -> None:
     )
     _sub(element, "defaultgrade", format(data.points, "f"))
     _sub(element, "hidden", "0")
+    files = question.files
     if data.kind in {Kind.SINGLE, Kind.MULTIPLE}:
         _sub(element, "single", "true" if data.kind == Kind.SINGLE else "false")
         _sub(element, "shuffleanswers", "true")
         _sub(element, "answernumbering", "abc")
-        for choice in data.choices:
-            fraction = fraction_percent(choice.fraction)
-            _answer(element, choice.text, fraction, choice.feedback, "plain_text")
+        for index, choice in enumerate(data.choices):
+            _answer(
+                element,
+                choice.text,
+                fraction_percent(choice.fraction),
+                choice.feedback,
+                "plain_text",
+                files.get(choice_slot(index)),
+                files.get(choice_feedback_slot(index)),
+            )
     elif data.kind == Kind.TRUE_FALSE:
-        for choice in data.choices:
+        for index, choice in enumerate(data.choices):
             # Moodle only understands "true" and "false"; other wording is kept for our importer.
             lowered = choice.text.lower()
-            text = lowered if lowered in {"true", "false"} else choice.text
-            _answer(element, text, fraction_percent(choice.fraction), choice.feedback, "plain_text")
+            _answer(
+                element,
+                lowered if lowered in {"true", "false"} else choice.text,
+                fraction_percent(choice.fraction),
+                choice.feedback,
+                "plain_text",
+                feedback_files=files.get(choice_feedback_slot(index)),
+            )
     elif data.kind == Kind.SHORT:
         _sub(element, "usecase", "1" if data.case_sensitive else "0")
-        for accepted in data.accepted:
+        for index, accepted in enumerate(data.accepted):
             _answer(
                 element,
                 accepted.text,
                 fraction_percent(accepted.fraction),
                 accepted.feedback,
                 "moodle_auto_format",
+                feedback_files=files.get(accepted_feedback_slot(index)),
             )
     elif data.kind == Kind.MATCHING:
         _sub(element, "shuffleanswers", "true")
@@ -448,8 +524,16 @@ def _write_question(quiz: ET.Element, question: ExportQuestion) -> None:
         _sub(element, "selectcount", "0")
         _sub(element, "gradingtype", "ABSOLUTE_POSITION")
         _sub(element, "showgrading", "SHOW")
-        for position, choice in enumerate(data.choices, start=1):
-            _answer(element, choice.text, str(position), choice.feedback, "plain_text")
+        for index, choice in enumerate(data.choices):
+            _answer(
+                element,
+                choice.text,
+                str(index + 1),
+                choice.feedback,
+                "plain_text",
+                files.get(choice_slot(index)),
+                files.get(choice_feedback_slot(index)),
+            )
 
 
 def write(categories: Sequence[ExportCategory]) -> bytes:

@@ -692,7 +692,8 @@ def test_html_becomes_markdown_without_raw_html():
         "\\<script\\>alert(1)\\</script\\>"
     )
     assert notes == [
-        "an image from outside the file was left out: https://tracker.example/pixel.gif"
+        "an image from outside the file was left out: https://tracker.example/pixel.gif",
+        "an embedded page (iframe) was left out: x",
     ]
     assert to_text("<p>Fish &amp; <i>chips</i></p>", "html") == "Fish & chips"
     assert to_text("<b>kept</b> as written", "plain_text") == "<b>kept</b> as written"

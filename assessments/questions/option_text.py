@@ -16,6 +16,8 @@ from django.conf import settings
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from courses.images import image_allowed
+
 _PICTURE = re.compile(r"!\[((?:[^\]\\]|\\.)*)\]\(([^)\s]+)\)")
 _ESCAPED = re.compile(r"\\(.)")
 
@@ -28,7 +30,7 @@ def option_html(text: str) -> SafeString:
     shown = 0
     for match in _PICTURE.finditer(text):
         src = match.group(2)
-        if not src.startswith(pictures):
+        if not (src.startswith(pictures) and image_allowed(src, None)):
             continue
         parts.append(escape(text[shown : match.start()]))
         description = _ESCAPED.sub(r"\1", match.group(1))

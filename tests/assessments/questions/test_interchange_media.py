@@ -128,7 +128,7 @@ def test_only_our_uploads_with_a_sounds_extension_play():
 
     assert html == (
         '<p><audio controls="" preload="none" src="/media/question-audio/1/a.ogg" '
-        'aria-label="Listen"></audio> <img alt="far"> '
+        'aria-label="Listen"></audio> far '
         '<img src="/media/question-images/1/a.png" alt="pic"></p>\n'
     )
     assert (

@@ -45,7 +45,11 @@ def _start(client, quiz: Quiz) -> Attempt:
 
 
 def _labels(html: str) -> list[str]:
-    return re.findall(r'<label><input type="radio" name="q0-choice"[^>]*>(.*?)</label>', html)
+    return re.findall(
+        r'<label class="choice"><input type="radio" name="q0-choice"[^>]*> '
+        r"<span>(.*?)</span></label>",
+        html,
+    )
 
 
 def test_the_taking_page_plays_the_sound_and_shows_the_flags(client, learner, quiz):
@@ -67,7 +71,7 @@ def test_the_taking_page_plays_the_sound_and_shows_the_flags(client, learner, qu
     ]
     for label in labels:
         assert re.fullmatch(
-            r' <img class="option-image" src="/media/question-images/\d+/[0-9a-f]{32}\.png" '
+            r'<img class="option-image" src="/media/question-images/\d+/[0-9a-f]{32}\.png" '
             r'alt="(French|German|Italian) flag"> \1',
             label,
         ), label
@@ -89,7 +93,9 @@ def test_pictures_add_the_same_markup_to_every_option(client, learner, quiz):
             "WORD",
             re.sub(r"[0-9a-f]{32}", "NAME", re.sub(r'value="\d"', "", label)),
         )
-        for label in re.findall(r"<label><input[^>]*name=\"q0-choice\".*?</label>", html)
+        for label in re.findall(
+            r"<label class=\"choice\"><input[^>]*name=\"q0-choice\".*?</label>", html
+        )
     }
     assert len(shapes) == 1
 

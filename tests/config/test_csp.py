@@ -209,6 +209,8 @@ def test_a_report_over_the_size_cap_is_refused_unread(client, caplog):
     assert not logged(caplog)
     # A length header that lies small doesn't get more than the cap read either.
     assert post_report(client, big, CONTENT_LENGTH="10").status_code == 400
+    response = post_report(client, REPORT, CONTENT_LENGTH="ten")
+    assert (response.status_code, response.content) == (400, b"Content-Length must be a number.")
 
 
 def test_reports_are_rate_limited_per_address_and_overall(client, settings):

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -137,6 +138,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -331,6 +333,7 @@ CELERY_BEAT_SCHEDULE = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -346,6 +349,39 @@ if not DEBUG:
 # Preloading HSTS is a submission to browser vendors that is hard to undo; it is the operator's
 # decision (SECURE_HSTS_PRELOAD), so the deploy check's reminder about it is silenced.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# --- Content Security Policy -----------------------------------------------------------------
+
+# django-csp (docs/adr/0010): every script and style comes from this site's own files, so an
+# injected <script>, style="..." or onclick="..." does nothing. Lesson videos play from the
+# only hosts courses.content.video_embed_url links to.
+VIDEO_EMBED_ORIGINS = ["https://www.youtube-nocookie.com", "https://player.vimeo.com"]
+# Report-only: browsers report what the policy would block and block nothing (for trying a
+# change of policy on a live site first).
+CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
+# Where browsers send violation reports: "/csp-report/" logs them here (config/csp.py).
+CSP_REPORT_URI = env_str("CSP_REPORT_URI", "") or ""
+_csp_policy = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # Pico CSS draws its icons (select arrows, checkmarks) as data: SVG images.
+        "img-src": [SELF, "data:"],
+        "frame-src": VIDEO_EMBED_ORIGINS,
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "report-uri": [CSP_REPORT_URI] if CSP_REPORT_URI else None,
+    }
+}
+CONTENT_SECURITY_POLICY = None if CSP_REPORT_ONLY else _csp_policy
+CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp_policy if CSP_REPORT_ONLY else None
+# Reports the endpoint takes per minute from one address and from everyone; larger ones are
+# refused unread.
+CSP_REPORTS_PER_MINUTE = (20, 200)
+CSP_REPORT_MAX_BYTES = 16 * 1024
 
 # --- Internationalisation, static files ------------------------------------------------------
 

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from .csp import csp_report
 from .health import healthz
 from .media import media
 
@@ -11,6 +12,7 @@ admin.site.site_title = settings.SITE_NAME
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("csp-report/", csp_report, name="csp_report"),
     path("admin/", admin.site.urls),
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media, name="media"),
     path("accounts/", include("allauth.urls")),

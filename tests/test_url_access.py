@@ -385,6 +385,8 @@ def first_lesson(w: World) -> Sequence[object]:
 TABLE: dict[str, Row | tuple[Row, ...]] = {
     # config
     "healthz": Row(get=PUBLIC),
+    # Browsers post violation reports with no session; `NOTHING` is not a report.
+    "csp_report": Row(get=PUBLIC.succeeds_with(405), post=PUBLIC.succeeds_with(INVALID)),
     "media": Row(args=lambda w: [w.image.image.name], get=SIGNED_IN),
     # learners: people, teams, invitations, the activity log
     "home": Row(get=SIGNED_IN.succeeds_with(DASHBOARD)),

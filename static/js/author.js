@@ -76,12 +76,7 @@
   "use strict";
   var SVG = "http://www.w3.org/2000/svg";
 
-  // A form asks before it deletes (data-confirm holds the question).
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    var question = form && form.getAttribute && form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) event.preventDefault();
-  });
+  // Deleting asks first through data-confirm, handled for every page by confirm.js.
 
   // Let htmx show the editor's 400 answers (errors next to their fields) instead of dropping them.
   document.body.addEventListener("htmx:beforeSwap", function (event) {

@@ -38,7 +38,7 @@ SETTINGS_VARIABLES = frozenset(
         "CONN_MAX_AGE",
     }
 )
-SETTINGS_PREFIXES = ("CELERY_", "DATABASE_", "DJANGO_", "EMAIL_", "SECURE_")
+SETTINGS_PREFIXES = ("CELERY_", "CSP_", "DATABASE_", "DJANGO_", "EMAIL_", "SECURE_")
 
 
 def clean_env(tmp_path: Path, **variables: str) -> dict[str, str]:

@@ -5,6 +5,9 @@
 - `page` runs a test twice, as a phone (390x844, touch) and on a desktop (1280x800);
   `phone_page` / `desktop_page` pin one size.
 - `axe(page)` scans the page with the vendored axe-core and fails on serious/critical findings.
+- Every page watches for Content Security Policy violations (an inline style or script, a
+  handler attribute, anything from elsewhere): one fails the test, and so does a page from the
+  live server without the policy header.
 - `screenshot(page)` saves tests/e2e/artifacts/<test-name>-<viewport>.png (git-ignored); a failing
   test also leaves <test-name>-<viewport>-failed.png for every page it had open.
 - The live server runs in this process with the locmem email backend, so `mailoutbox` sees the
@@ -13,7 +16,9 @@
 
 from __future__ import annotations
 
+import functools
 import io
+import json
 import os
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +31,7 @@ from django.core.management import call_command
 from playwright.sync_api import (
     Browser,
     BrowserContext,
+    ConsoleMessage,
     Locator,
     Page,
     Response,
@@ -58,6 +64,21 @@ ARTIFACTS = HERE / "artifacts"
 AXE_JS = HERE / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 AXE_BLOCKING = {"serious", "critical"}
+
+CSP_VIOLATION = "Content Security Policy violation: "
+# Runs in every page and frame before its own scripts: the browser fires this event for each
+# thing the Content Security Policy blocks, and the console carries it back to the test.
+CSP_WATCH_JS = """
+((prefix) => document.addEventListener("securitypolicyviolation", (event) => {
+    console.error(prefix + JSON.stringify({
+        directive: event.effectiveDirective,
+        blocked: event.blockedURI,
+        sample: event.sample,
+        source: event.sourceFile ? `${event.sourceFile}:${event.lineNumber}` : "",
+        page: event.documentURI,
+    }));
+}, true))(PREFIX);
+""".replace("PREFIX", json.dumps(CSP_VIOLATION))
 
 NewPage = Callable[[str], Page]
 Axe = Callable[..., list[dict[str, Any]]]
@@ -144,12 +165,24 @@ class _OpenPages:
     viewport_of: dict[int, str] = field(default_factory=dict)
     pages: list[Page] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    server: str = ""  # the live server's address: every page from it must carry the policy
 
     def note_bad_response(self, response: Response) -> None:
-        """Server errors anywhere, and missing static files (an unstyled page or a dead script
-        would make the other checks meaningless). Expected 4xx pages are left to the tests."""
+        """Server errors anywhere, missing static files (an unstyled page or a dead script
+        would make the other checks meaningless), and pages from the live server without a
+        Content Security Policy. Expected 4xx pages are left to the tests."""
         if response.status >= 500 or ("/static/" in response.url and response.status >= 400):
             self.problems.append(f"{response.status} for {response.request.method} {response.url}")
+        if (
+            response.request.resource_type == "document"
+            and response.url.startswith(self.server)
+            and "content-security-policy" not in response.headers
+        ):
+            self.problems.append(f"No Content-Security-Policy header on {response.url}")
+
+    def note_console(self, message: ConsoleMessage) -> None:
+        if message.text.startswith(CSP_VIOLATION):
+            self.problems.append(message.text)
 
 
 @pytest.fixture
@@ -179,9 +212,11 @@ def new_page(
     _open_pages: _OpenPages, browser: Browser, live_server: LiveServer, _e2e_server: None
 ) -> NewPage:
     """`new_page("phone")`: a page in a fresh context (its own cookies) at that size."""
+    _open_pages.server = live_server.url
 
     def open_page(viewport: str) -> Page:
         context = browser.new_context(base_url=live_server.url, **VIEWPORTS[viewport])
+        context.add_init_script(script=CSP_WATCH_JS)
         context.set_default_timeout(10_000)
         context.set_default_navigation_timeout(15_000)
         _open_pages.contexts.append(context)
@@ -190,6 +225,7 @@ def new_page(
         _open_pages.viewport_of[id(page)] = viewport
         page.on("pageerror", lambda exc: _open_pages.problems.append(f"JavaScript error: {exc}"))
         page.on("response", _open_pages.note_bad_response)
+        page.on("console", _open_pages.note_console)
         return page
 
     return open_page
@@ -250,7 +286,9 @@ def axe(_open_pages: _OpenPages) -> Axe:
 
     def scan(page: Page, *, ignore: Collection[str] = ()) -> list[dict[str, Any]]:
         if not page.evaluate("() => typeof window.axe === 'object'"):
-            page.add_script_tag(path=AXE_JS)
+            # Evaluated through the browser's debugging channel, which the page's Content
+            # Security Policy doesn't govern; a <script> tag of inline code would be blocked.
+            page.evaluate(_axe_source())
         violations: list[dict[str, Any]] = page.evaluate(
             """async (tags) => {
                 const results = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
@@ -275,6 +313,11 @@ def axe(_open_pages: _OpenPages) -> Axe:
         return violations
 
     return scan
+
+
+@functools.cache
+def _axe_source() -> str:
+    return AXE_JS.read_text()
 
 
 def _describe(violation: dict[str, Any]) -> str:

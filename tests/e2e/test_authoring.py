@@ -227,3 +227,37 @@ def test_form_labels_have_no_trailing_colon(
     sign_in(desktop_page, ADMIN)
     desktop_page.goto("/author/courses/new/")
     expect(desktop_page.locator("label[for=id_title]")).to_have_text("Title", timeout=1000)
+
+
+def test_removing_a_lesson_asks_first(
+    desktop_page: Page, live_server: LiveServer, draft_course: Course, sign_in: Callable[..., None]
+) -> None:
+    page = desktop_page
+    sign_in(page, ADMIN)
+    page.goto(f"/author/courses/{draft_course.pk}/")
+    remove = page.locator(f"#lesson-{Lesson.objects.get(title=FIRST).pk}").get_by_role(
+        "button", name=f"Remove {FIRST}"
+    )
+    asked: list[str] = []
+
+    def answer(accept: bool) -> Callable[[Any], None]:
+        def reply(dialog: Any) -> None:
+            asked.append(dialog.message)
+            if accept:
+                dialog.accept()
+            else:
+                dialog.dismiss()
+
+        return reply
+
+    page.once("dialog", answer(accept=False))
+    remove.click()
+    expect(_lesson_titles(page)).to_have_text([FIRST, SECOND])
+    assert asked == ["Remove this lesson from the draft?"]
+    assert Lesson.objects.filter(title=FIRST, version__course=draft_course).exists()
+
+    page.once("dialog", answer(accept=True))
+    remove.click()
+    expect(_lesson_titles(page)).to_have_text([SECOND])
+    assert asked == ["Remove this lesson from the draft?"] * 2
+    assert not Lesson.objects.filter(title=FIRST, version__course=draft_course).exists()

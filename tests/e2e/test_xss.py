@@ -122,9 +122,7 @@ FIND_INJECTED = """() => {
     for (const attr of el.attributes) {
       const name = attr.name.toLowerCase();
       const value = attr.value.replace(/[\\s\\u0000-\\u001f]/g, "").toLowerCase();
-      // The app's own confirm() on the authoring page's "Remove" forms.
-      const appConfirm = name === "onsubmit" && value.startsWith("returnconfirm('remove");
-      if (name.startsWith("on") && !appConfirm) problems.push(`${name} on ${describe(el)}`);
+      if (name.startsWith("on")) problems.push(`${name} on ${describe(el)}`);
       if (["href", "src", "action", "formaction", "xlink:href", "data", "srcdoc"].includes(name)
           && dangerous.test(value)) problems.push(`${name}=${attr.value} on ${describe(el)}`);
       const appHtmx = el.matches("body, textarea[name=body_markdown]");

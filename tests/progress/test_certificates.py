@@ -3,6 +3,7 @@ downloaded as PDF, and checked publicly with the code."""
 
 import re
 import zlib
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -22,6 +23,7 @@ from progress.certificates import normalise_code
 from progress.models import Certificate
 from progress.services import lesson_complete
 from tests.conftest import REQUIRE_SERVICES
+from tests.pdf_reader import read_lines
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +90,26 @@ def unicode_fonts(
             )
         pytest.skip("no DejaVu Sans on this machine")
     return available
+
+
+# One file from each Debian package that prints the scripts DejaVu Sans lacks.
+SCRIPT_FONTS = {
+    "fonts-noto-core": Path("/usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf"),
+    "fonts-droid-fallback": Path("/usr/share/fonts-droid-fallback/truetype/DroidSansFallback.ttf"),
+}
+
+
+def script_fonts(
+    files: dict[str, Path] = SCRIPT_FONTS, *, required: bool = REQUIRE_SERVICES
+) -> None:
+    """Skip unless the fonts for Chinese, Korean, Devanagari and the rest are here; under
+    REQUIRE_SERVICES=1 (as CI, which installs them), fail naming the packages to install."""
+    missing = [package for package, path in files.items() if not path.is_file()]
+    if missing:
+        install = f"apt-get install {' '.join(missing)}"
+        if required:
+            pytest.fail(f"Fonts for every script are required (REQUIRE_SERVICES=1; {install})")
+        pytest.skip(f"no fonts for every script on this machine ({install})")
 
 
 def pdf_text(pdf: bytes) -> bytes:
@@ -261,7 +283,7 @@ def test_unicode_name_pdf_over_http(client, learner, course):
 
 def test_unicode_names_use_a_unicode_font_when_the_machine_has_one(learner, course):
     unicode_fonts()
-    learner.full_name = f"{ZOE} Анна 王"  # 王 isn't in DejaVu: it becomes "?"
+    learner.full_name = f"{ZOE} Анна 王"
     learner.save()
     certificate = complete(learner, course)
     pdf = render_certificate_pdf(
@@ -269,6 +291,100 @@ def test_unicode_names_use_a_unicode_font_when_the_machine_has_one(learner, cour
     )
     assert pdf.startswith(b"%PDF")
     assert b"/FontFile2" in pdf  # the TrueType font is embedded
+
+
+# Each name as a reader sees it on the page, left to right: right-to-left names come out
+# reversed, and Arabic letters are drawn in their joined forms.
+@pytest.mark.parametrize(
+    ("name", "drawn", "font"),
+    [
+        ("王小明", "王小明", "DroidSansFallback"),
+        ("김민준", "김민준", "DroidSansFallback"),
+        ("Zoë Łukasz", "Zoë Łukasz", "DejaVuSansBold"),
+        ("Ελένη", "Ελένη", "DejaVuSansBold"),
+        ("Иван", "Иван", "DejaVuSansBold"),
+        ("محمد", "دمحم", "DejaVuSansBold"),
+        ("נועה", "העונ", "DejaVuSansBold"),
+        ("प्रिया", "प्रिया", "NotoSansDevanagariBold"),
+    ],
+)
+def test_names_in_any_script_are_printed_with_real_glyphs(learner, course, name, drawn, font):
+    unicode_fonts()
+    script_fonts()
+    learner.full_name = name
+    learner.save()
+    certificate = complete(learner, course)
+    pdf = render_certificate_pdf(
+        certificate, site_name="Service Practice", verify_url="https://x.test/"
+    )
+    lines = read_lines(pdf)
+    texts = [line.text for line in lines]
+    assert texts[:5] == [
+        "Service Practice",
+        "Certificate of completion",
+        "This certifies that",
+        drawn,
+        "has completed the course",
+    ]
+    name_line = lines[3]
+    assert name_line.fonts == {font}
+    assert all(glyph.drawn for glyph in name_line.glyphs)  # no empty box, no "?"
+    assert "?" not in "".join(texts)
+    assert pdf.count(b"/FontFile2") <= 5  # only the fonts this certificate uses
+
+
+def test_arabic_letters_join(learner, course):
+    unicode_fonts()
+    learner.full_name = "محمد"
+    learner.save()
+    certificate = complete(learner, course)
+    name = read_lines(
+        render_certificate_pdf(certificate, site_name="Service Practice", verify_url="x")
+    )[3]
+    assert name.text == "دمحم"
+    # The two م are one letter in two shapes: the first opens the word, the second sits inside
+    # it. Unjoined, both would be the same isolated glyph.
+    first_meem, second_meem = name.glyphs[3], name.glyphs[1]
+    assert first_meem.text == second_meem.text == "م"
+    assert first_meem.code != second_meem.code
+    assert len({glyph.code for glyph in name.glyphs}) == 4
+
+
+def test_a_course_title_and_site_name_in_other_scripts(certificate):
+    unicode_fonts()
+    script_fonts()
+    # Long enough to wrap, its second line starting with Latin letters: the line after one
+    # that starts in a fallback font must still be drawn in the main font.
+    certificate.course_title = "お客様対応の基本 " * 5 + "Customer Service Essentials"
+    pdf = render_certificate_pdf(certificate, site_name="서비스 연습", verify_url="x")
+    texts = [line.text for line in read_lines(pdf)]
+    assert texts[0] == "서비스 연습"
+    assert texts[5] == "お客様対応の基本 " * 5 + "Customer"
+    assert texts[6] == "Service Essentials"
+    assert texts[7] == f"Issued on {ISSUED_ON}"
+
+
+def test_without_script_fonts_what_has_no_font_becomes_a_question_mark(learner, course):
+    unicode_fonts()
+    learner.full_name = "Анна 王"
+    learner.save()
+    certificate = complete(learner, course)
+    pdf = render_certificate_pdf(
+        certificate, site_name="Service Practice", verify_url="x", fallback_fonts=()
+    )
+    name = read_lines(pdf)[3]
+    assert name.text == "Анна ?"
+    assert all(glyph.drawn for glyph in name.glyphs)
+
+
+def test_a_missing_script_font_skips_locally_and_fails_under_require_services(tmp_path):
+    nowhere = {"fonts-noto-core": tmp_path / "NotoSansDevanagari-Regular.ttf"}
+    with pytest.raises(pytest.skip.Exception, match="apt-get install fonts-noto-core"):
+        script_fonts(nowhere, required=False)
+    with pytest.raises(pytest.fail.Exception, match="apt-get install fonts-noto-core"):
+        script_fonts(nowhere, required=True)
+    nowhere["fonts-noto-core"].touch()
+    script_fonts(nowhere, required=True)
 
 
 def test_a_missing_unicode_font_skips_locally_and_fails_under_require_services(tmp_path):

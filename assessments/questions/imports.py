@@ -56,12 +56,14 @@ def import_job_create(
     """A queued job to import `content` into the bank at `bank_path` (created if missing).
     Nothing is read or checked yet; the caller queues `run_question_import` for it, or runs
     `import_job_run` itself. `actor` is None for the command line. One insert."""
-    stem, extension = os.path.splitext(filename or "upload")
-    # The extension chooses the reader, so a name too long to store loses its middle.
-    name = filename if len(filename) <= 255 else stem[: 255 - len(extension[:20])] + extension[:20]
+    filename = filename or "upload"
+    if len(filename) > 255:
+        # The extension chooses the reader, so a name too long to store loses its middle.
+        stem, extension = os.path.splitext(filename)
+        filename = stem[: 255 - len(extension[:20])] + extension[:20]
     return ImportJob.objects.create(
         created_by=actor,
-        filename=name,
+        filename=filename,
         content=content,
         bank_path=[part.strip() for part in bank_path if part.strip()],
         file_format=file_format or "",

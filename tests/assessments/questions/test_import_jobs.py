@@ -201,6 +201,13 @@ def test_a_file_with_problems_is_refused_on_its_page_and_stores_nothing(client, 
     assert "hx-trigger" not in text
 
 
+def test_a_file_name_too_long_to_store_keeps_its_extension(admin):
+    job = new_job(admin, gift(1), name="x" * 300 + ".gift")
+
+    assert len(job.filename) == 255 and job.filename.endswith("x.gift")
+    assert imports.import_job_run(job_id=job.pk) == "done"
+
+
 def test_a_file_whose_format_is_unknown_is_refused_by_the_form(client, admin):
     client.force_login(admin)
 
@@ -230,12 +237,14 @@ def test_a_failed_job_says_nothing_was_imported(client, admin):
 def test_what_a_running_job_wrote_is_hidden_everywhere_until_it_is_done(client, admin):
     service = bank_path_get_or_create(path=["Service"])
     kept = question_create(bank=service, data=truefalse("Already here"))
-    job = new_job(admin, gift(12, category="Calls"), bank="Service")
+    # Six questions for the bank itself, six for a bank below it that the file names.
+    content = gift(6) + b"\n\n" + gift(6, category="Calls", title="Call")
+    job = new_job(admin, content, bank="Service")
 
     # A run that stops after two batches, as a worker that dies would.
     with pytest.raises(Stop):
         questions_import(
-            content=gift(12, category="Calls"),
+            content=content,
             filename="q.gift",
             bank_path=["Service"],
             import_job_id=job.pk,
@@ -263,7 +272,11 @@ def test_what_a_running_job_wrote_is_hidden_everywhere_until_it_is_done(client, 
     assert not Question.all_objects.filter(import_job__isnull=False).exists()
     calls = QuestionBank.objects.get(name="Calls", parent=service)
     titles = [q.current.title for q in calls.questions.select_related("current")]
-    assert sorted(titles) == sorted(f"Question {n}" for n in range(1, 13))
+    assert sorted(titles) == sorted(f"Call {n}" for n in range(1, 7))
+    assert [(node.path, node.question_count) for node in bank_tree().flat()] == [
+        ("Service", 7),
+        ("Service › Calls", 6),
+    ]
 
 
 def _extra_truefalse(count: int) -> str:
@@ -412,18 +425,25 @@ def test_recent_imports_list_the_authors_own_jobs(client, admin, ben, olive):
 
 
 @pytest.mark.parametrize("jobs", [1, 8])
-def test_the_import_page_costs_the_same_queries_whatever_the_number_of_jobs(
+def test_the_import_pages_cost_the_same_queries_whatever_the_number_of_jobs(
     client, admin, django_assert_num_queries, jobs
 ):
     for n in range(jobs):
         new_job(admin, gift(1), name=f"file{n}.gift")
+    last = ImportJob.objects.latest("pk")
+    assert imports.import_job_run(job_id=last.pk) == "done"
     client.force_login(admin)
 
     # Session and user, the jobs with their authors, the banks for the export list.
     with django_assert_num_queries(4):
         response = client.get(reverse("question_import"))
+    # Session and user, the job with its bank.
+    with django_assert_num_queries(3):
+        client.get(job_page(last))
+    with django_assert_num_queries(3):
+        client.get(job_page(last), **HTMX)
 
-    assert response.content.decode().count("file") >= jobs
+    assert all(f"file{n}.gift" in response.content.decode() for n in range(jobs))
 
 
 # --- The command ------------------------------------------------------------------------------

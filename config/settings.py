@@ -168,7 +168,9 @@ if (
 _db = environ.Env.db_url_config(DATABASE_URL)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and IMMEDIATE transactions let the web server, worker and beat share the embedded
-    # database without "database is locked" errors on a first run.
+    # database without "database is locked" errors on a first run. `timeout` is how long a
+    # writer waits for the one write lock before that error; long jobs (question imports) write
+    # in short transactions so no one waits anywhere near that long (docs/adr/0010).
     _db["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",

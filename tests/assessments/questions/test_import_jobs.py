@@ -138,6 +138,7 @@ def test_a_queued_job_says_it_is_waiting_and_keeps_asking(client, admin):
     assert response.status_code == 200
     text = response.content.decode()
     assert "Waiting in the queue." in text
+    assert "It was uploaded 45\xa0seconds ago and hasn't started yet." in text
     assert "the background worker may be stopped" in text
 
 

@@ -7,6 +7,8 @@ Entry points:
   `courses.images`, and then creates everything in one transaction, or raises
   `InterchangeError` listing every problem with its line, having written nothing. Unsupported
   question types are skipped and listed in the returned `ImportReport`, never dropped silently.
+  Given an import job (`import_job_id`), it writes in short batches instead, every row hidden
+  until the job is done (`assessments.questions.imports`, docs/adr/0010).
 - `bank_export` writes a bank and the banks below it as Moodle XML, images embedded; importing
   that file into an empty bank gives the same questions back.
 

@@ -9,14 +9,28 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 # --- Question banks --------------------------------------------------------------------------
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+class FinishedManager(models.Manager[_M]):
+    """`objects` of banks and questions: leaves out the rows an import job is still writing
+    (`import_job` set), so every page, quiz draw and export sees an import all at once or not
+    at all (docs/adr/0012). Joins from other tables (`Count("questions")`) are not filtered by
+    a manager and must say `import_job__isnull=True` themselves. `all_objects` sees every row;
+    only the import job uses it."""
+
+    def get_queryset(self) -> models.QuerySet[_M]:
+        return super().get_queryset().filter(import_job__isnull=True)
 
 
 class QuestionBank(models.Model):
@@ -27,6 +41,14 @@ class QuestionBank(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set while the import that created the bank is running; cleared when it finishes.
+    import_job = models.ForeignKey(
+        "ImportJob", on_delete=models.PROTECT, null=True, blank=True, editable=False,
+        related_name="+",
+    )  # fmt: skip
+
+    objects = FinishedManager["QuestionBank"]()
+    all_objects = models.Manager["QuestionBank"]()
 
     class Meta:
         ordering = ["name"]
@@ -49,6 +71,14 @@ class Question(models.Model):
     )
     archived = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set while the import that wrote the question is running; cleared when it finishes.
+    import_job = models.ForeignKey(
+        "ImportJob", on_delete=models.PROTECT, null=True, blank=True, editable=False,
+        related_name="+",
+    )  # fmt: skip
+
+    objects = FinishedManager["Question"]()
+    all_objects = models.Manager["Question"]()
 
     class Meta:
         ordering = ["bank", "pk"]
@@ -153,6 +183,11 @@ class QuestionImage(models.Model):
     image = models.ImageField(upload_to=_question_image_path)
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set while the import that stored the image is running, so a failed one can remove it.
+    import_job = models.ForeignKey(
+        "ImportJob", on_delete=models.PROTECT, null=True, blank=True, editable=False,
+        related_name="+",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-created_at"]
@@ -175,12 +210,98 @@ class QuestionAudio(models.Model):
     file = models.FileField(upload_to=_question_audio_path)
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set while the import that stored the sound is running, so a failed one can remove it.
+    import_job = models.ForeignKey(
+        "ImportJob", on_delete=models.PROTECT, null=True, blank=True, editable=False,
+        related_name="+",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return self.name
+
+
+class ImportJobQuerySet(models.QuerySet["ImportJob"]):
+    def recent(self, limit: int = 10) -> ImportJobQuerySet:
+        """The latest `limit` jobs, newest first, without the files they carry."""
+        return (
+            self.defer("content")
+            .select_related("created_by")
+            .order_by("-created_at", "-pk")[:limit]
+        )
+
+
+class ImportJob(models.Model):
+    """A question file imported in the background (assessments.questions.imports).
+
+    The file waits in `content` until a worker runs the job; the banks, questions and images it
+    writes carry the job (`import_job`) and stay hidden until it is done, so an author never
+    sees half a file (docs/adr/0012). `created_by` is None for the command line.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting in the queue")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        REFUSED = "refused", _("Not imported: the file has problems")
+        FAILED = "failed", _("Not imported: something went wrong")
+
+    FINISHED = (State.DONE, State.REFUSED, State.FAILED)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    filename = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=12, blank=True)  # "" means "by its extension"
+    # The uploaded file, in the database: private, in one transaction with the job, and read
+    # by whichever machine runs the worker. Emptied when the job finishes.
+    content = models.BinaryField(editable=False)
+    bank_path = models.JSONField(default=list)  # ["Service", "Apologies"]
+    bank = models.ForeignKey(
+        QuestionBank, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )  # the bank named by `bank_path`, once the job is done
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    runs = models.PositiveSmallIntegerField(default=0)  # how many times a worker started it
+    questions_read = models.PositiveIntegerField(null=True, blank=True)  # None: not read yet
+    questions_stored = models.PositiveIntegerField(default=0)
+    # {"problems": [...], "skipped": [...], "notes": [...]}: see imports.JobReport.
+    report = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["created_by", "-created_at"], name="importjob_author")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=["queued", "running", "done", "refused", "failed"]),
+                name="importjob_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(finished_at__isnull=True, state__in=["queued", "running"])
+                | Q(finished_at__isnull=False, state__in=["done", "refused", "failed"]),
+                name="importjob_finished_when_final",
+            ),
+            models.CheckConstraint(
+                condition=Q(questions_read__isnull=True)
+                | Q(questions_stored__lte=F("questions_read")),
+                name="importjob_stored_at_most_read",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_state_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        """True once the job is done, refused or failed: nothing about it changes any more."""
+        return self.state in self.FINISHED
 
 
 # --- Quizzes and attempts --------------------------------------------------------------------

@@ -6,7 +6,7 @@ Anyone can post, so the endpoint trusts nothing it reads: a report larger than
 CSP_REPORT_MAX_BYTES is refused unread, each address and everyone together get
 CSP_REPORTS_PER_MINUTE, and every value is cut short and stripped of line breaks before it is
 logged. It is exempt from CSRF because browsers send reports without a token (the exemption
-list is in docs/adr/0010).
+list is in docs/adr/0011).
 """
 
 from __future__ import annotations

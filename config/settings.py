@@ -189,7 +189,9 @@ if (
 _db = environ.Env.db_url_config(DATABASE_URL)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and IMMEDIATE transactions let the web server, worker and beat share the embedded
-    # database without "database is locked" errors on a first run.
+    # database without "database is locked" errors on a first run. `timeout` is how long a
+    # writer waits for the one write lock before that error; long jobs (question imports) write
+    # in short transactions so no one waits anywhere near that long (docs/adr/0012).
     _db["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
@@ -352,7 +354,7 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # --- Content Security Policy -----------------------------------------------------------------
 
-# django-csp (docs/adr/0010): every script and style comes from this site's own files, so an
+# django-csp (docs/adr/0011): every script and style comes from this site's own files, so an
 # injected <script>, style="..." or onclick="..." does nothing. Lesson videos play from the
 # only hosts courses.content.video_embed_url links to.
 VIDEO_EMBED_ORIGINS = ["https://www.youtube-nocookie.com", "https://player.vimeo.com"]

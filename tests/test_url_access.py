@@ -32,6 +32,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from assessments.models import (
     Attempt,
+    ImportJob,
     Question,
     QuestionBank,
     Quiz,
@@ -41,6 +42,7 @@ from assessments.models import (
     ScenarioReply,
     ScenarioRun,
 )
+from assessments.questions import imports as question_imports
 from assessments.questions import services as question_services
 from assessments.quizzes.services import attempts
 from assessments.quizzes.services import editing as quiz_editing
@@ -122,6 +124,7 @@ class World:
     assignment: Assignment
     rule: AssignmentRule
     audit_entry: AuditEntry
+    import_job: ImportJob  # the admin's, still waiting in the queue
 
     def __getitem__(self, persona: str) -> User:
         return self.people[persona]
@@ -231,6 +234,12 @@ def build_world() -> World:
             course=build_course(slug="rules-only", title="Rules only", modules=1, lessons=1),
         ),
         audit_entry=AuditEntryFactory(actor=admin),
+        import_job=question_imports.import_job_create(
+            actor=admin,
+            content=b"::Calm::Breathe first. {T}\n",
+            filename="calm.gift",
+            bank_path=["Imported"],
+        ),
     )
 
 
@@ -481,6 +490,9 @@ TABLE: dict[str, Row | tuple[Row, ...]] = {
     ),
     "author_question_preview": Row(post=AUTHOR, data=lambda w: {"kind": "single"}),
     "question_import": Row(get=AUTHOR, post=AUTHOR.succeeds_with(INVALID)),
+    # The author who uploaded the file (the admin, here) and operators; other authors get 404
+    # (tests/assessments/questions/test_import_jobs.py).
+    "question_import_job": Row(args=lambda w: [w.import_job.pk], get=AUTHOR),
     "question_export": Row(get=AUTHOR, query=lambda w: {"bank": w.bank.pk}),
     # assessments/quizzes: the learner's pages
     "quiz_detail": Row(args=lambda w: [w.quiz.key], get=SIGNED_IN),

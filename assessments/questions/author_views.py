@@ -4,35 +4,41 @@ training admins (everyone else: 404).
 Views parse the request, fetch through a permission check (`permissions`, or
 `learners.permissions.require_author` for pages about no one object), call a service and
 redirect; a form with errors comes back with status 400, every message next to what it is
-about and everything typed kept. Import and export hand the work to
-`interchange.questions_import` / `interchange.bank_export`.
+about and everything typed kept. An upload becomes an import job run in the background
+(`imports`, `tasks.run_question_import`) with a page of its own; export hands the work to
+`interchange.bank_export`.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessments.models import Question, QuestionBank, QuestionVersion
+from assessments import tasks
+from assessments.models import ImportJob, Question, QuestionBank, QuestionVersion
 from config.forms import add_service_errors
 from config.http import AuthedRequest
 from config.parsing import ascii_int
 from learners.permissions import require_author
 
-from . import permissions, selectors, services
+from . import imports, permissions, selectors, services
 from .editor import KIND_HELP, QuestionEditor
 from .forms import BankForm, QuestionImportForm
-from .interchange import MAX_UPLOAD_BYTES, ImportReport, InterchangeError, Problem, bank_export
-from .interchange.importing import questions_import
+from .interchange import MAX_UPLOAD_BYTES, bank_export
 from .preview import learner_preview
 
 IMPORT_TEMPLATE = "assessments/interchange/import.html"
@@ -250,20 +256,10 @@ def _bank_choices() -> list[tuple[int, str]]:
     return [(node.bank.pk, node.path) for node in selectors.bank_tree().flat()]
 
 
-def _page(
-    request: AuthedRequest,
-    form: QuestionImportForm,
-    *,
-    problems: list[Problem] | None = None,
-    report: ImportReport | None = None,
-    status: int = 200,
-) -> HttpResponse:
+def _page(request: AuthedRequest, form: QuestionImportForm, *, status: int = 200) -> HttpResponse:
     context = {
         "form": form,
-        "problems": problems or [],
-        "report": report,
-        "skipped": len(report.skipped) if report else 0,
-        "skipped_counts": list(report.skipped_counts().items()) if report else [],
+        "jobs": list(permissions.import_jobs_visible_to(request.user).recent()),
         "banks": _bank_choices(),
         "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
     }
@@ -273,6 +269,9 @@ def _page(
 @login_required
 @require_http_methods(["GET", "POST"])
 def question_import(request: AuthedRequest) -> HttpResponse:
+    """The upload form and the author's recent imports. A valid upload becomes an import job,
+    run in the background, and the answer is its page: whatever the file's size, nothing is
+    read here beyond what the form checks."""
     require_author(request.user)
     if request.method != "POST":
         # Linked from a bank's page as ?bank=<id>: start with that bank filled in.
@@ -285,19 +284,46 @@ def question_import(request: AuthedRequest) -> HttpResponse:
     if not form.is_valid():
         return _page(request, form, status=400)
     upload: UploadedFile = form.cleaned_data["file"]
-    try:
-        report = questions_import(
-            content=upload.read(),
-            filename=upload.name or "upload",
-            bank_path=form.cleaned_data["bank"],
-            file_format=form.cleaned_data["file_format"] or None,
+    job = imports.import_job_create(
+        actor=request.user,
+        content=upload.read(),
+        filename=upload.name or "upload",
+        bank_path=form.cleaned_data["bank"],
+        file_format=form.cleaned_data["file_format"],
+    )
+    # Robust: with the broker down the job stays queued and its page says it is waiting,
+    # rather than this request failing after the file was safely stored.
+    transaction.on_commit(partial(tasks.run_question_import.delay, job.pk), robust=True)
+    return redirect("question_import_job", pk=job.pk)
+
+
+# A job still queued after this long is worth a word about the worker.
+QUEUE_PATIENCE = timedelta(seconds=30)
+
+
+@login_required
+@require_GET
+def question_import_job(request: AuthedRequest, pk: int) -> HttpResponse:
+    """An import job's page. While the job is queued or running the page asks for its status
+    every second (htmx); the answer for a finished job is 286, which tells htmx to stop."""
+    job = permissions.get_import_job_for(request.user, pk)
+    context = {
+        "job": job,
+        "State": ImportJob.State,
+        "report": imports.import_job_report(job),
+        "problems": imports.import_job_problems(job),
+        "bank_path": " › ".join(job.bank_path),
+        "waiting_long": job.state == ImportJob.State.QUEUED
+        and timezone.now() - job.created_at > QUEUE_PATIENCE,
+    }
+    if request.htmx:
+        return render(
+            request,
+            "assessments/interchange/_import_job_status.html",
+            context,
+            status=286 if job.is_finished else 200,
         )
-    except InterchangeError as exc:
-        return _page(request, form, problems=exc.problems, status=400)
-    # The report (skipped questions, notes) is shown on this page rather than after a
-    # redirect: it can be long, and it only makes sense once.
-    fresh = QuestionImportForm(initial={"bank": request.POST.get("bank", "")})
-    return _page(request, fresh, report=report)
+    return render(request, "assessments/interchange/import_job.html", context)
 
 
 @login_required

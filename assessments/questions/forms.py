@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from config.forms import Form as BaseForm
 
-from .interchange import MAX_UPLOAD_BYTES
+from .interchange import MAX_UPLOAD_BYTES, format_for
 from .selectors import BankNode
 
 
@@ -71,6 +71,19 @@ class QuestionImportForm(BaseForm):
                 % {"limit": MAX_UPLOAD_BYTES // (1024 * 1024)}
             )
         return upload
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        upload: UploadedFile | None = cleaned.get("file")
+        if upload is not None and format_for(upload.name or "", cleaned.get("file_format")) is None:
+            self.add_error(
+                "file_format",
+                _(
+                    "Choose the file's format: we can only tell from the name when it ends in "
+                    ".xml (Moodle XML), .gift or .txt (GIFT)."
+                ),
+            )
+        return cleaned
 
     def clean_bank(self) -> list[str]:
         path = [name.strip() for name in self.cleaned_data["bank"].split("/") if name.strip()]

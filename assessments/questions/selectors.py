@@ -104,11 +104,13 @@ class BankTree:
 
 def bank_tree() -> BankTree:
     """Every question bank with its count of questions in use (not archived), arranged as a
-    tree in name order. One query."""
+    tree in name order. Banks and questions a running import is writing are left out. One
+    query."""
+    in_use = Q(questions__archived=False, questions__import_job__isnull=True)
     banks = list(
-        QuestionBank.objects.annotate(
-            question_count=Count("questions", filter=Q(questions__archived=False))
-        ).order_by("name", "pk")
+        QuestionBank.objects.annotate(question_count=Count("questions", filter=in_use)).order_by(
+            "name", "pk"
+        )
     )
     nodes = {
         b.pk: BankNode(bank=b, depth=0, path=b.name, question_count=b.question_count) for b in banks

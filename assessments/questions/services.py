@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from assessments.models import (
@@ -72,35 +72,72 @@ class QuestionInput:
     accepted: Sequence[AcceptedInput] = field(default_factory=list)
 
 
+def _being_imported(name: str) -> ValidationError:
+    return ValidationError(
+        {
+            "name": _(
+                "An import is creating a bank called “%(name)s” there right now. It shows up "
+                "when the import is done; try again after that."
+            )
+            % {"name": name}
+        }
+    )
+
+
 def bank_create(*, name: str, parent: QuestionBank | None = None) -> QuestionBank:
     """A new bank called `name` under `parent` (None: a top-level bank). Raises ValidationError
-    on `name` when it is empty or a sibling already has it."""
+    on `name` when it is empty or a sibling already has it, even one a running import is
+    still creating (hidden until it is done)."""
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Give the question bank a name.")})
     with transaction.atomic():
-        if QuestionBank.objects.filter(parent=parent, name__iexact=name).exists():
+        sibling = QuestionBank.all_objects.filter(parent=parent, name__iexact=name).first()
+        if sibling is not None and sibling.import_job_id is not None:
+            raise _being_imported(name)
+        if sibling is not None:
             raise ValidationError(
                 {"name": _("There is already a bank called “%(name)s” there.") % {"name": name}}
             )
         return QuestionBank.objects.create(name=name, parent=parent)
 
 
-def bank_get_or_create(*, name: str, parent: QuestionBank | None = None) -> QuestionBank:
-    """The bank called `name` under `parent`, created if missing. Raises ValidationError for an
-    empty name."""
+def bank_get_or_create(
+    *, name: str, parent: QuestionBank | None = None, import_job_id: int | None = None
+) -> QuestionBank:
+    """The bank called `name` under `parent`, created if missing. With `import_job_id`, a bank
+    it creates belongs to that import job (hidden until the job is done) and the job's own
+    hidden banks are found too. Raises ValidationError for an empty name, and for a bank
+    another running import is still creating."""
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Give the question bank a name.")})
-    bank, _created = QuestionBank.objects.get_or_create(name=name, parent=parent)
+    bank = QuestionBank.all_objects.filter(name=name, parent=parent).first()
+    if bank is None:
+        try:
+            # A savepoint, so losing a race with another import leaves the caller's
+            # transaction usable for the message below.
+            with transaction.atomic():
+                return QuestionBank.all_objects.create(
+                    name=name, parent=parent, import_job_id=import_job_id
+                )
+        except IntegrityError:
+            bank = QuestionBank.all_objects.filter(name=name, parent=parent).first()
+            if bank is None:
+                raise
+    if bank.import_job_id not in (None, import_job_id):
+        raise _being_imported(name)
     return bank
 
 
-def bank_path_get_or_create(*, path: Sequence[str]) -> QuestionBank:
-    """Nested banks from a path such as ["Customer service", "De-escalation"]."""
+def bank_path_get_or_create(
+    *, path: Sequence[str], import_job_id: int | None = None
+) -> QuestionBank:
+    """Nested banks from a path such as ["Customer service", "De-escalation"]; see
+    `bank_get_or_create` for `import_job_id` and the errors."""
     parent: QuestionBank | None = None
     for name in path:
-        parent = bank_get_or_create(name=name, parent=parent)
+        parent = bank_get_or_create(name=name, parent=parent, import_job_id=import_job_id)
     if parent is None:
         raise ValidationError({"name": _("Give the question bank a name.")})
     return parent
@@ -201,11 +238,14 @@ def _write_version(question: Question, data: QuestionInput, number: int) -> Ques
     return version
 
 
-def question_create(*, bank: QuestionBank, data: QuestionInput) -> Question:
-    """A new question in `bank` with `data` as its version 1. Raises ValidationError."""
+def question_create(
+    *, bank: QuestionBank, data: QuestionInput, import_job_id: int | None = None
+) -> Question:
+    """A new question in `bank` with `data` as its version 1. With `import_job_id` it belongs
+    to that import job and stays hidden until the job is done. Raises ValidationError."""
     question_validate(data)
     with transaction.atomic():
-        question = Question.objects.create(bank=bank)
+        question = Question.objects.create(bank=bank, import_job_id=import_job_id)
         question.current = _write_version(question, data, 1)
         question.save(update_fields=["current"])
     return question

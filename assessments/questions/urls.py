@@ -19,5 +19,10 @@ urlpatterns = [
         "author/questions/preview/", author_views.question_preview, name="author_question_preview"
     ),
     path("author/questions/import/", author_views.question_import, name="question_import"),
+    path(
+        "author/questions/import/<int:pk>/",
+        author_views.question_import_job,
+        name="question_import_job",
+    ),
     path("author/questions/export/", author_views.question_export, name="question_export"),
 ]

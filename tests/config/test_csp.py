@@ -231,7 +231,7 @@ def test_only_post_is_accepted(client):
 
 # --- The CSRF allow-list ----------------------------------------------------------------------
 
-# Views that take POSTs without a CSRF token, each with its reason in docs/adr/0010. Django's
+# Views that take POSTs without a CSRF token, each with its reason in docs/adr/0011. Django's
 # admin and allauth are third-party areas and guard themselves.
 CSRF_EXEMPT = {"config.csp.csp_report"}
 
@@ -254,7 +254,7 @@ def csrf_exempt_views() -> set[str]:
 
 def test_csrf_exempt_views_are_exactly_the_allow_list():
     assert csrf_exempt_views() == CSRF_EXEMPT
-    adr = (Path(settings.BASE_DIR) / "docs" / "adr" / "0010-content-security-policy.md").read_text()
+    adr = (Path(settings.BASE_DIR) / "docs" / "adr" / "0011-content-security-policy.md").read_text()
     for view in CSRF_EXEMPT:
         assert f"`{view}`" in adr
 

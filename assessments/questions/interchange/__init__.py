@@ -8,7 +8,9 @@ Entry points:
   raises `InterchangeError` listing every problem with its line, having written nothing. Unsupported
   question types are skipped and listed in the returned `ImportReport`, never dropped silently,
   and so is content that can't be shown (videos, media from other sites); a file with nothing
-  to import is refused.
+  to import is refused. Given an import job (`import_job_id`), it writes in short batches
+  instead, every row hidden until the job is done (`assessments.questions.imports`,
+  docs/adr/0012).
 - `bank_export` writes a bank and the banks below it as Moodle XML, pictures and sounds
   embedded; importing that file into an empty bank gives the same questions back.
 

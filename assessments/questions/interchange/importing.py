@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import PurePosixPath
@@ -13,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 
 from assessments.models import QuestionAudio, QuestionBank, QuestionImage
 from courses.images import ImageFormat, check_image
@@ -40,6 +41,27 @@ READERS: dict[str, Callable[[bytes, str], ParsedFile]] = {
     "gift": gift.read,
 }
 EXTENSIONS = {".xml": "moodle_xml", ".gift": "gift", ".txt": "gift"}
+
+# Questions per transaction: about a quarter of a second of writing on SQLite, so a sign-in
+# that needs the database waits no longer than that (docs/adr/0012).
+BATCH_SIZE = 200
+
+# Called as progress(questions stored, questions in the file), inside the transaction that
+# stored them: raising rolls that batch back and stops the import.
+Progress = Callable[[int, int], None]
+
+# SQLite's write lock is not a queue: a writer waiting for it retries every 100 ms or so, and a
+# loop that takes the lock again straight after committing can keep it out until its timeout.
+SQLITE_PAUSE_S = 0.15
+
+
+def pause_for_other_writers() -> None:
+    """Between two write transactions of a long job: on SQLite, sleep long enough for a waiting
+    writer (a sign-in) to get the lock; elsewhere (PostgreSQL locks rows, not the database)
+    return at once."""
+    if connection.vendor == "sqlite":
+        time.sleep(SQLITE_PAUSE_S)
+
 
 # `![alt](@@PLUGINFILE@@/name)` as the readers write embedded pictures and sounds, and any
 # other Markdown link to an embedded file (which we can't keep: only those two are stored).
@@ -199,8 +221,9 @@ class _MediaStore:
     content) and remembers the files written, so they can be removed if the import is rolled
     back."""
 
-    def __init__(self, formats: dict[str, MediaFormat]) -> None:
+    def __init__(self, formats: dict[str, MediaFormat], import_job_id: int | None = None) -> None:
         self.formats = formats
+        self.import_job_id = import_job_id
         self.urls: dict[tuple[int, str], str] = {}
         self.saved: list[str] = []
 
@@ -223,10 +246,14 @@ class _MediaStore:
             media_format = self.formats[digest]
             stored: QuestionImage | QuestionAudio
             if isinstance(media_format, AudioFormat):
-                stored = QuestionAudio(bank=bank, name=PurePosixPath(name).name[:200])
+                stored = QuestionAudio(
+                    bank=bank, name=PurePosixPath(name).name[:200], import_job_id=self.import_job_id
+                )
                 field = stored.file
             else:
-                stored = QuestionImage(bank=bank, name=PurePosixPath(name).name[:200])
+                stored = QuestionImage(
+                    bank=bank, name=PurePosixPath(name).name[:200], import_job_id=self.import_job_id
+                )
                 field = stored.image
             field.save(f"file.{media_format.extension}", ContentFile(content), save=False)
             self.saved.append(field.name or "")
@@ -246,6 +273,9 @@ def questions_import(
     filename: str,
     bank_path: Sequence[str],
     file_format: str | None = None,
+    import_job_id: int | None = None,
+    progress: Progress | None = None,
+    batch_size: int = BATCH_SIZE,
 ) -> ImportReport:
     """Import every supported question in a Moodle XML or GIFT file into the bank at
     `bank_path` (created if missing) and the banks below it that the file's categories name.
@@ -256,6 +286,9 @@ def questions_import(
     skipped and listed in the report. `file_format` ("moodle_xml" or "gift") overrides the
     file name's extension. Each import adds new questions; importing a file twice gives two
     copies.
+
+    With `import_job_id` (an ImportJob running the import), the file is checked the same way
+    but written in batches, each its own short transaction; see `_import_in_batches`.
     """
     names = [name.strip() for name in bank_path if name.strip()]
     if not names or any(len(name) > MAX_BANK_NAME for name in names):
@@ -274,6 +307,8 @@ def questions_import(
             ]
         )
     parsed, formats = questions_check(content=content, filename=filename, file_format=file_format)
+    if import_job_id is not None:
+        return _import_in_batches(parsed, formats, names, import_job_id, progress, batch_size)
     store = _MediaStore(formats)
     try:
         with transaction.atomic():
@@ -291,6 +326,54 @@ def questions_import(
                 bank = bank_for(question.category)
                 data = map_texts(question.data, partial(store.rewrite, question.files, bank))
                 question_create(bank=bank, data=data)
+    except BaseException:
+        store.discard()
+        raise
+    return ImportReport(len(parsed.questions), parsed.skipped, parsed.notes)
+
+
+# --- Writing in batches, for import jobs ------------------------------------------------------
+
+
+def _import_in_batches(
+    parsed: ParsedFile,
+    formats: dict[str, MediaFormat],
+    names: list[str],
+    import_job_id: int,
+    progress: Progress | None,
+    batch_size: int,
+) -> ImportReport:
+    """Write a checked file: first every bank in one transaction, then `batch_size` questions
+    per transaction, pausing between them on SQLite (`pause_for_other_writers`). Each bank,
+    question and image created carries `import_job_id`, which keeps it hidden until the job is
+    done; deleting what a failed job left is the job's work (`imports.import_job_run`). Image
+    files saved here are removed again if anything raises. Raises InterchangeError when a bank
+    the file needs is being created by another import."""
+    store = _MediaStore(formats, import_job_id=import_job_id)
+    total = len(parsed.questions)
+    report = progress or (lambda stored, total: None)
+    try:
+        with transaction.atomic():
+            banks: dict[tuple[str, ...], QuestionBank] = {}
+            for path in [(), *parsed.categories, *(q.category for q in parsed.questions)]:
+                if path not in banks:
+                    try:
+                        banks[path] = bank_path_get_or_create(
+                            path=[*names, *path], import_job_id=import_job_id
+                        )
+                    except ValidationError as exc:
+                        raise InterchangeError(
+                            [Problem(parsed.filename, None, message) for message in exc.messages]
+                        ) from exc
+            report(0, total)
+        for start in range(0, total, batch_size):
+            with transaction.atomic():
+                for question in parsed.questions[start : start + batch_size]:
+                    bank = banks[question.category]
+                    data = map_texts(question.data, partial(store.rewrite, question.files, bank))
+                    question_create(bank=bank, data=data, import_job_id=import_job_id)
+                report(min(start + batch_size, total), total)
+            pause_for_other_writers()
     except BaseException:
         store.discard()
         raise

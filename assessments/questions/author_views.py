@@ -250,17 +250,23 @@ def question_preview(request: AuthedRequest) -> HttpResponse:
 # --- Import and export ------------------------------------------------------------------------
 
 
-def _bank_choices() -> list[tuple[int, str]]:
+def _bank_choices(tree: selectors.BankTree | None = None) -> list[tuple[int, str]]:
     """Every bank as (id, "Parent › Child"), parents before their children, deep banks by a
-    shortened path (see selectors.bank_tree). One query."""
-    return [(node.bank.pk, node.path) for node in selectors.bank_tree().flat()]
+    shortened path (see selectors.bank_tree). One query, none when given the tree."""
+    return [(node.bank.pk, node.path) for node in (tree or selectors.bank_tree()).flat()]
 
 
-def _page(request: AuthedRequest, form: QuestionImportForm, *, status: int = 200) -> HttpResponse:
+def _page(
+    request: AuthedRequest,
+    form: QuestionImportForm,
+    *,
+    status: int = 200,
+    tree: selectors.BankTree | None = None,
+) -> HttpResponse:
     context = {
         "form": form,
         "jobs": list(permissions.import_jobs_visible_to(request.user).recent()),
-        "banks": _bank_choices(),
+        "banks": _bank_choices(tree),
         "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
     }
     return render(request, IMPORT_TEMPLATE, context, status=status)
@@ -279,7 +285,7 @@ def question_import(request: AuthedRequest) -> HttpResponse:
         node = tree.nodes.get(ascii_int(request.GET.get("bank")) or 0)
         path = [*tree.ancestors(node.bank.pk), node.bank] if node else []
         initial = {"bank": "/".join(bank.name for bank in path)} if path else None
-        return _page(request, QuestionImportForm(initial=initial))
+        return _page(request, QuestionImportForm(initial=initial), tree=tree)
     form = QuestionImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return _page(request, form, status=400)

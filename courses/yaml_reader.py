@@ -106,7 +106,21 @@ def decode(raw: bytes, file: str, problems: list[Problem]) -> str | None:
 
 def parse_yaml(text: str, file: str, problems: list[Problem]) -> Any:
     """The document, or None with problems recorded for syntax errors and repeated fields."""
-    loader = _LineLoader(text)
+    try:
+        # A text loader checks every character when it is created: a control character such as
+        # U+001F is refused here, before any parsing.
+        loader = _LineLoader(text)
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        problems.append(
+            Problem(
+                file,
+                line,
+                f"This file holds a character YAML can't read (U+{exc.character:04X}, usually "
+                "invisible). Remove it.",
+            )
+        )
+        return None
     try:
         document = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:

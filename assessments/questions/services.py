@@ -28,6 +28,8 @@ from courses.content import render_markdown
 
 Kind = QuestionVersion.Kind
 ONE = Decimal("1")
+# The most a question can be worth; points are stored with up to four digits before the point.
+MAX_POINTS = Decimal(1000)
 
 
 @dataclass
@@ -153,7 +155,9 @@ def question_validate(data: QuestionInput) -> None:
         errors["title"] = _("Give the question a short name.")
     if not data.prompt.strip():
         errors["prompt"] = _("Write the question.")
-    if data.points < 0:
+    if not data.points.is_finite() or data.points > MAX_POINTS:
+        errors["points"] = _("Points must be a number from 0 to 1,000.")
+    elif data.points < 0:
         errors["points"] = _("Points can't be negative.")
     if len(data.title.strip()) > 200:
         errors["title"] = _("Keep the name under 200 characters.")

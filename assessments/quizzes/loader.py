@@ -63,6 +63,15 @@ def _choices(kind: str, raw: list[dict[str, Any]]) -> list[services.ChoiceInput]
     ]
 
 
+def _mappings(raw: dict[str, Any], field: str) -> list[dict[str, Any]]:
+    """The list of mappings under `field` ([] when absent); ValidationError naming the field
+    when it is anything else (a string, a number, a list holding something else)."""
+    value = raw.get(field) or []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise ValidationError({field: "Give a list, each item with its own fields (text: …)."})
+    return value
+
+
 def _question_input(raw: dict[str, Any]) -> services.QuestionInput:
     kind = str(raw.get("kind", ""))
     try:
@@ -75,14 +84,14 @@ def _question_input(raw: dict[str, Any]) -> services.QuestionInput:
         prompt=str(raw.get("prompt", "")),
         explanation=str(raw.get("explanation", "")),
         points=points,
-        choices=_choices(kind, list(raw.get("choices") or [])),
+        choices=_choices(kind, _mappings(raw, "choices")),
         pairs=[
             services.PairInput(str(p.get("prompt", "")), str(p.get("answer", "")))
-            for p in raw.get("pairs") or []
+            for p in _mappings(raw, "pairs")
         ],
         accepted=[
             services.AcceptedInput(str(a.get("text", "")), Decimal(1), str(a.get("feedback", "")))
-            for a in raw.get("accepted") or []
+            for a in _mappings(raw, "accepted")
         ],
     )
 
@@ -106,7 +115,9 @@ def read_quiz_file(
         line = data.line_of("format") if isinstance(data, LineMapping) else 1
         raise QuizFileError([Problem(name, line, "expected a mapping with format: 1")])
     course = (
-        Course.objects.select_related("published_version").filter(slug=data.get("course")).first()
+        Course.objects.select_related("published_version")
+        .filter(slug=str(data.get("course", "")))
+        .first()
     )
     module = None
     if course is None or course.published_version is None:
@@ -118,7 +129,12 @@ def read_quiz_file(
             )
         )
     else:
-        module = course.published_version.modules.filter(key=str(data.get("module", ""))).first()
+        try:
+            module_key = uuid.UUID(str(data.get("module", "")))
+        except ValueError:
+            module = None
+        else:
+            module = course.published_version.modules.filter(key=module_key).first()
         if module is None:
             problems.append(
                 Problem(
@@ -130,9 +146,21 @@ def read_quiz_file(
     for field in ("title", "bank", "questions"):
         if not data.get(field):
             problems.append(Problem(name, data.line_of(field), f"{field} is missing"))
+    bank = data.get("bank")
+    if bank and not (
+        isinstance(bank, list)
+        and all(isinstance(part, str) and part.strip() and len(part) <= 120 for part in bank)
+    ):
+        problems.append(
+            Problem(name, data.line_of("bank"), "bank: give a list of names, e.g. [Service, Calm]")
+        )
+    questions = data.get("questions") or []
+    if not isinstance(questions, list):
+        problems.append(Problem(name, data.line_of("questions"), "questions: give a list"))
+        questions = []
     inputs: list[services.QuestionInput] = []
     titles: set[str] = set()
-    for number, raw_question in enumerate(data.get("questions") or [], start=1):
+    for number, raw_question in enumerate(questions, start=1):
         if not isinstance(raw_question, LineMapping):
             problems.append(
                 Problem(name, data.line_of("questions"), f"question {number}: expected a mapping")

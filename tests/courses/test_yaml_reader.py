@@ -2,7 +2,7 @@
 
 import pytest
 
-from courses.yaml_reader import parse_yaml
+from courses.yaml_reader import Problem, parse_yaml
 
 
 @pytest.mark.parametrize(
@@ -33,3 +33,12 @@ def test_nul_is_refused_on_its_line():
     problems: list = []
     assert decode(b"title: Calm\nintro: a\x00b\n", "quiz.yaml", problems) is None
     assert [(p.line, "NUL" in p.message) for p in problems] == [(2, True)]
+
+
+@pytest.mark.parametrize("character", ["\x1f", "\x7f", "\ufffe"])
+def test_a_control_character_is_a_problem_on_its_line(character):
+    problems: list[Problem] = []
+    assert parse_yaml(f"title: ok\nsummary: a{character}b\n", "course.yaml", problems) is None
+    assert [(p.line, p.message.split(" (")[0]) for p in problems] == [
+        (2, "This file holds a character YAML can't read")
+    ]

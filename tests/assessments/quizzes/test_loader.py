@@ -82,3 +82,27 @@ def test_an_unknown_course_and_a_repeated_field_point_at_their_lines(tmp_path, m
     assert [str(p) for p in caught.value.problems] == [
         "calm.yaml:2: no published course with slug 'nowhere'"
     ]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("      - text: Shout\n", "      - null\n"), "choices: Give a list, each item"),
+        (("points: 1e30", "points: 1e30"), "points: Points must be a number from 0 to 1,000."),
+        (('bank: ["Service", "Calm"]', "bank: 7"), "bank: give a list of names"),
+        (("questions:\n  - title: First", "questions: 5\nx:\n  - title: First"), "questions:"),
+        (("module: ", "module: not-a-key-"), "the course has no module with key"),
+    ],
+)
+def test_malformed_quiz_files_are_refused_with_a_reason(tmp_path, module_key, change, expected):
+    text = quiz_file(module_key, points="1e30").replace(*change, 1)
+    if change[0] != "points: 1e30":
+        text = text.replace("points: 1e30", "points: 1")
+    path = tmp_path / "calm.yaml"
+    path.write_text(text, encoding="utf-8")
+
+    with pytest.raises(QuizFileError) as caught:
+        load_quiz_file(path)
+
+    assert any(expected in str(p) for p in caught.value.problems), caught.value.problems
+    assert not Quiz.objects.exists() and not Question.objects.exists()

@@ -44,10 +44,6 @@ class Outline:
     def done(self) -> int:
         return sum(1 for lesson in self.lessons if lesson.key in self.completed_keys)
 
-    @property
-    def percent(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 0
-
     def next_lesson(self, after: UUID | None = None) -> Lesson | None:
         """The lesson to go to: `after`'s lesson if unfinished, else the first unfinished one
         after it, else the first unfinished one at all; None when everything is done."""

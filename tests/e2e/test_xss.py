@@ -148,7 +148,7 @@ FIND_INJECTED = """() => {
     if (!el.closest(".ring")) problems.push(`svg ${describe(el)}`);
   }
   for (const el of document.querySelectorAll("details")) {
-    if (!el.matches(".account-menu")) problems.push(`details ${describe(el)}`);
+    if (!el.matches(".account-menu, .site-menu")) problems.push(`details ${describe(el)}`);
   }
   return problems;
 }"""

@@ -167,7 +167,9 @@ def test_manager_invites_a_new_hire_who_accepts_on_their_phone(
     phone.get_by_role("button", name="Start my training").click()
 
     expect(phone).to_have_url(f"{live_server.url}/dashboard/")
-    expect(phone.get_by_role("status")).to_have_text("Welcome, Sam! You're all set.")
+    expect(phone.get_by_role("status")).to_have_text(
+        "You're all set: you've joined Downtown Store."
+    )
     expect(phone.get_by_role("heading", level=1)).to_have_text(re.compile(r"\bSam\b"))
     expect(phone.get_by_role("heading", name="Your next step")).to_be_visible()
     expect(phone.get_by_role("region", name="Your team")).to_contain_text("Downtown Store")

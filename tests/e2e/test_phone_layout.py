@@ -272,7 +272,7 @@ def test_the_people_page_keeps_its_buttons_on_a_phone_screen(
         expect(button).to_be_visible()
         box = button.bounding_box()
         assert box is not None
-        assert 0 <= box["x"] and box["x"] + box["width"] <= width, f"{name}: {box}"
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, f"{name}: {box}"
     # Neither table needs sideways scrolling to be read.
     for wrap in page.locator(".table-wrap").all():
         assert wrap.evaluate("(el) => el.scrollWidth <= el.clientWidth")

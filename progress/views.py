@@ -21,7 +21,7 @@ from courses import permissions as course_permissions
 from courses import services as course_services
 from courses.content import video_embed_url
 from courses.models import Course, Enrolment, LearningPath, Lesson
-from courses.selectors import Outline, path_with_courses
+from courses.selectors import Outline, catalog_of, path_with_courses
 from learners import permissions as people_permissions
 from learners.models import Invitation, Membership, Team, User
 from learners.permissions import is_training_admin
@@ -84,21 +84,19 @@ def _enrolment(request: AuthedRequest, course: Course) -> Enrolment | None:
 
 @login_required
 def catalog(request: AuthedRequest) -> HttpResponse:
-    courses = list(
-        course_permissions.courses_visible_to(request.user)
-        .published()
-        .with_live_content()
-        .order_by("published_version__title")
+    arranged = catalog_of(
+        course_permissions.courses_visible_to(request.user).published().with_live_content(),
+        course_permissions.paths_visible_to(request.user).published(),
     )
-    paths = list(course_permissions.paths_visible_to(request.user).published())
     enrolments = {
         e.course_id: e
         for e in Enrolment.objects.filter(user=request.user).only(
             "course_id", "completed_at", "last_activity_at"
         )
     }
-    rows = [(course, enrolments.get(course.pk)) for course in courses]
-    return render(request, "progress/catalog.html", {"rows": rows, "paths": paths})
+    for course in [*arranged.others, *(c for group in arranged.paths for c in group.courses)]:
+        course.enrolment = enrolments.get(course.pk)  # type: ignore[attr-defined]
+    return render(request, "progress/catalog.html", {"catalog": arranged})
 
 
 @login_required

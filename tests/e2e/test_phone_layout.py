@@ -277,3 +277,28 @@ def test_the_people_page_keeps_its_buttons_on_a_phone_screen(
     for wrap in page.locator(".table-wrap").all():
         assert wrap.evaluate("(el) => el.scrollWidth <= el.clientWidth")
     axe(page)
+
+
+def test_lesson_lines_stay_a_readable_length_on_a_desktop(
+    desktop_page: Page, full_demo: None, sign_in: Callable[..., None]
+) -> None:
+    page = desktop_page
+    lesson = _lessons("why-service-is-a-skill")[0]
+    sign_in(page, LEARNER)
+    page.goto("/courses/why-service-is-a-skill/")
+    page.get_by_role("button", name="Start the first lesson").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(lesson.title)
+    # Characters per line of ordinary English text (spaces included), the typographer's
+    # measure; a row of zeros would overstate it in fonts with narrow figures.
+    characters = page.locator(".lesson-body").evaluate(
+        """(body) => {
+            const probe = document.createElement("span");
+            probe.textContent = "Stay calm, listen first and say what you will do next. ".repeat(4);
+            probe.style.whiteSpace = "nowrap";
+            body.appendChild(probe);
+            const perCharacter = probe.getBoundingClientRect().width / probe.textContent.length;
+            probe.remove();
+            return body.getBoundingClientRect().width / perCharacter;
+        }"""
+    )
+    assert 55 <= characters <= 75, f"lesson lines are {characters:.0f} characters wide"

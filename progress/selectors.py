@@ -215,17 +215,18 @@ def step_after_lesson(
     """Where marking `lesson` done leads, so its button can say so and the redirect goes
     there: the next lesson in its module; at a module's end, that module's first open check
     (optional ones too: it is the moment to take it), else the next module; after the last
-    lesson, whatever the course still asks for (`course_next_step`). None when finishing the
-    lesson finishes the course. `checkpoints` may be empty unless the lesson ends a module.
+    lesson, whatever the course still requires (`course_next_step`). None when nothing
+    required is left. `checkpoints` may be empty unless the lesson ends a module.
     No query."""
     _previous, following = outline.neighbours(lesson.key)
-    if following is not None and following.module_id == lesson.module_id:
-        return _lesson_step(course, following, resuming=False)
-    pending = next((c for c in checkpoints.get(lesson.module.key, []) if not c.done), None)
-    if pending is not None:
-        return _checkpoint_step(course, pending)
     if following is not None:
+        if following.module_id != lesson.module_id:
+            pending = next((c for c in checkpoints.get(lesson.module.key, []) if not c.done), None)
+            if pending is not None:
+                return _checkpoint_step(course, pending)
         return _lesson_step(course, following, resuming=False)
+    # The last lesson: only what the course requires comes next, or the button would call an
+    # optional quiz the step that finishes the course.
     after = replace(outline, completed_keys=outline.completed_keys | {lesson.key})
     return course_next_step(course, after, checkpoints)
 

@@ -249,8 +249,10 @@ def lesson_complete(request: AuthedRequest, slug: str, key: object) -> HttpRespo
     if step is None:
         return redirect("course_detail", slug=course.slug)
     if step.lesson is None:
-        if following is None:
-            messages.info(request, _("Every lesson read. One more step to finish the course."))
+        if following is None and step.kind == "quiz":
+            messages.info(request, _("Every lesson read. Next, a quick check."))
+        elif following is None:
+            messages.info(request, _("Every lesson read. Next, a practice conversation."))
         elif step.kind == "quiz":
             messages.info(request, _("Module done. Time for a quick check."))
         else:

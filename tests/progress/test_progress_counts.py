@@ -224,3 +224,33 @@ def test_every_page_shows_the_same_percentage(client, manager, learner, course, 
     (lines,) = person.context["p"].courses
     seen["person"] = lines.progress.percent
     assert set(seen.values()) == {33}, seen  # one lesson of two lessons and a quiz
+
+
+def test_an_optional_quiz_after_the_last_lesson_does_not_hold_up_finishing(client, learner, course):
+    build_quiz(course, questions=[single()], required=False)
+    enrolment = enrolment_create(user=learner, course=course)
+    first, last = keys(course)
+    progress.lesson_complete(enrolment=enrolment, lesson_key=first)
+    client.force_login(learner)
+    html = client.get(reverse("lesson_detail", args=[course.slug, last])).content.decode()
+    assert "Done, finish the course" in html
+    response = client.post(reverse("lesson_complete", args=[course.slug, last]))
+    assert response.url == reverse("course_detail", args=[course.slug])
+
+
+def test_a_quiz_between_modules_comes_before_the_next_module(client, learner):
+    course = build_course(slug="two", modules=2, lessons=1)
+    first_module = course.published_version.modules.order_by("position").first()
+    quiz = build_quiz(course, questions=[single()], required=True)
+    quiz.module_key = first_module.key
+    quiz.save()
+    enrolment_create(user=learner, course=course)
+    first, _second = keys(course)
+    client.force_login(learner)
+    html = client.get(reverse("lesson_detail", args=[course.slug, first])).content.decode()
+    assert "Done, on to the quick check" in html
+    response = client.post(reverse("lesson_complete", args=[course.slug, first]))
+    assert response.url == reverse("quiz_detail", args=[quiz.key])
+    # Back on the course page, the check they left is the main button, not lesson two.
+    page = client.get(reverse("course_detail", args=[course.slug]))
+    assert page.context["next_step"].kind == "quiz"

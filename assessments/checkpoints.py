@@ -5,13 +5,15 @@ conversations both count, so this sits beside them rather than in either."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from django.urls import reverse
 
 from learners.models import User
 
-from .models import Attempt, Quiz, Scenario, ScenarioRun, SelfRating
+from .completion import counts, latest_finishes, latest_passes
+from .models import Quiz, Scenario, SelfRating
 
 
 @dataclass
@@ -23,22 +25,17 @@ class Checkpoint:
     required: bool
 
 
-def checkpoints_for(course_id: int, user: User) -> dict[UUID | None, list[Checkpoint]]:
+def checkpoints_for(
+    course_id: int, user: User, since: datetime | None = None
+) -> dict[UUID | None, list[Checkpoint]]:
     """Published quizzes and practice conversations of a course, grouped by the module they
-    follow (None: after the whole course), each marked done when passed/finished by `user`.
-    Four queries."""
+    follow (None: after the whole course), each marked done when `user` passed or finished it
+    from `since` on (the start of their enrolment's round; `completion.counts` is the rule).
+    Two to four queries."""
     quizzes = list(Quiz.objects.published().filter(course_id=course_id).order_by("pk"))
-    passed = set(
-        Attempt.objects.filter(user=user, passed=True, quiz__in=quizzes).values_list(
-            "quiz_id", flat=True
-        )
-    )
     scenarios = list(Scenario.objects.filter(course_id=course_id, is_published=True).order_by("pk"))
-    finished = set(
-        ScenarioRun.objects.filter(
-            user=user, finished_at__isnull=False, scenario__in=scenarios
-        ).values_list("scenario_id", flat=True)
-    )
+    passes = latest_passes([user.pk], [q.pk for q in quizzes])
+    finishes = latest_finishes([user.pk], [s.pk for s in scenarios])
     grouped: dict[UUID | None, list[Checkpoint]] = {}
     for scenario in scenarios:
         grouped.setdefault(scenario.module_key, []).append(
@@ -46,7 +43,7 @@ def checkpoints_for(course_id: int, user: User) -> dict[UUID | None, list[Checkp
                 "practice",
                 scenario.title,
                 reverse("scenario_detail", args=[scenario.slug]),
-                scenario.pk in finished,
+                counts(finishes.get((user.pk, scenario.pk)), since),
                 scenario.required,
             )
         )
@@ -56,16 +53,18 @@ def checkpoints_for(course_id: int, user: User) -> dict[UUID | None, list[Checkp
                 "quiz",
                 quiz.title,
                 reverse("quiz_detail", args=[quiz.key]),
-                quiz.pk in passed,
+                counts(passes.get((user.pk, quiz.pk)), since),
                 quiz.required,
             )
         )
     return grouped
 
 
-def checkpoint_after_module(course_id: int, module_key: UUID, user: User) -> Checkpoint | None:
-    """The first unfinished checkpoint that follows a module, or None. Four queries."""
-    for checkpoint in checkpoints_for(course_id, user).get(module_key, []):
+def checkpoint_after_module(
+    course_id: int, module_key: UUID, user: User, since: datetime | None = None
+) -> Checkpoint | None:
+    """The first unfinished checkpoint that follows a module, or None. Two to four queries."""
+    for checkpoint in checkpoints_for(course_id, user, since).get(module_key, []):
         if not checkpoint.done:
             return checkpoint
     return None

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, QuerySet, Sum
 
-from .models import CourseVersion, LearningPath, Lesson, Module, PathCourse
+from .models import Course, CourseVersion, LearningPath, Lesson, Module, PathCourse
 
 
 @dataclass
@@ -43,10 +43,6 @@ class Outline:
     @property
     def done(self) -> int:
         return sum(1 for lesson in self.lessons if lesson.key in self.completed_keys)
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 0
 
     def next_lesson(self, after: UUID | None = None) -> Lesson | None:
         """The lesson to go to: `after`'s lesson if unfinished, else the first unfinished one
@@ -108,4 +104,53 @@ def path_with_courses(path: LearningPath) -> list[PathCourse]:
         path.steps.select_related("course__published_version")
         .filter(course__published_version__isnull=False)
         .order_by("position")
+    )
+
+
+@dataclass
+class CatalogPath:
+    path: LearningPath
+    courses: list[Course]
+
+
+@dataclass
+class Catalog:
+    """Paths first, each with its courses in the path's order, then the courses no listed path
+    holds, by title. Each course carries `lesson_count` and `minutes` (its live version's)."""
+
+    paths: list[CatalogPath]
+    others: list[Course]
+
+    @property
+    def empty(self) -> bool:
+        return not self.others and not any(group.courses for group in self.paths)
+
+
+def catalog_of(courses: QuerySet[Course], paths: QuerySet[LearningPath]) -> Catalog:
+    """Arrange `courses` (those the person may see, with live content) under `paths`, in path
+    order. A path's course the person may not see is left out; a path left empty stays, so its
+    page can say why. Three queries."""
+    by_pk: dict[int, Course] = {
+        course.pk: course
+        for course in courses.select_related("published_version").annotate(
+            lesson_count=Count("published_version__lessons", distinct=True),
+            minutes=Sum("published_version__lessons__minutes"),
+        )
+    }
+    path_list = list(paths.order_by("created_at", "pk"))
+    steps = PathCourse.objects.filter(path__in=path_list).order_by("position", "pk")
+    grouped: dict[int, list[Course]] = {path.pk: [] for path in path_list}
+    placed: set[int] = set()
+    for step in steps:
+        course = by_pk.get(step.course_id)
+        if course is not None:
+            grouped[step.path_id].append(course)
+            placed.add(course.pk)
+    others = sorted(
+        (course for pk, course in by_pk.items() if pk not in placed),
+        key=lambda c: (c.published_version.title if c.published_version else c.slug).lower(),
+    )
+    return Catalog(
+        paths=[CatalogPath(path=path, courses=grouped[path.pk]) for path in path_list],
+        others=others,
     )

@@ -196,8 +196,9 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             return redirect(request.path)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            # The dashboard's heading says welcome; the message says what just happened.
             messages.success(
-                request, _("Welcome, %(name)s! You're all set.") % {"name": user.get_short_name()}
+                request, _("You're all set: you've joined %(team)s.") % {"team": invitation.team}
             )
             return redirect("dashboard")
     return render(
@@ -271,7 +272,14 @@ def teams(request: AuthedRequest) -> HttpResponse:
 @login_required
 def team_create(request: AuthedRequest) -> HttpResponse:
     if not permissions.can_create_team(request.user):
-        raise PermissionDenied
+        managed = list(permissions.teams_managed_by(request.user).order_by("path"))
+        if not managed:
+            raise PermissionDenied
+        # A manager who looks for "new team" gets what they can do instead of "ask your
+        # manager": the same refusal, in words that help.
+        return render(
+            request, "learners/team_create_unavailable.html", {"managed": managed}, status=403
+        )
     form = TeamForm(request.POST or None, teams=Team.objects.all())
     if request.method == "POST" and form.is_valid():
         try:

@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -101,7 +102,7 @@ def assign(request: AuthedRequest) -> HttpResponse:
                 ) % {"n": result.people - result.new}
             if result.due_at:
                 message += " " + _("Due %(date)s.") % {
-                    "date": timezone.localtime(result.due_at).strftime("%-d %b %Y")
+                    "date": date_format(timezone.localtime(result.due_at))
                 }
             messages.success(request, message)
             return redirect(f"{reverse('assignments')}?team={team.pk if team else ''}")

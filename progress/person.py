@@ -8,7 +8,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import F
+from django.db.models import Count, F
 
 from assessments.models import Attempt, ScenarioRun, SelfRating
 from assessments.scenarios.services.play import BehaviourTotal, behaviour_totals
@@ -16,6 +16,7 @@ from courses.models import Course, Enrolment, Lesson, Module
 from learners.models import Membership, User
 
 from .models import Certificate, LessonProgress
+from .selectors import CourseProgress, progress_for
 from .team import Cell, outcome_label, team_progress
 
 
@@ -31,6 +32,7 @@ class CourseLines:
     course: Course
     enrolment: Enrolment
     cell: Cell | None
+    progress: CourseProgress
     lessons: list[LessonLine] = field(default_factory=list)
 
 
@@ -69,6 +71,7 @@ def person_progress(person: User, *, now: dt.datetime) -> PersonProgress:
     cells = matrix.rows[0].cells if matrix.rows else {}
     enrolments = list(
         Enrolment.objects.filter(user=person, course__published_version__isnull=False)
+        .annotate(total_lessons=Count("course__published_version__lessons", distinct=True))
         .select_related("course__published_version")
         .order_by("-last_activity_at", "enrolled_at")
     )
@@ -84,10 +87,14 @@ def person_progress(person: User, *, now: dt.datetime) -> PersonProgress:
         (p.enrolment_id, p.lesson_key): p
         for p in LessonProgress.objects.filter(enrolment__in=[e.pk for e in enrolments])
     }
+    course_progress = progress_for(enrolments)
     courses = []
     for enrolment in enrolments:
         lines = CourseLines(
-            course=enrolment.course, enrolment=enrolment, cell=cells.get(enrolment.course_id)
+            course=enrolment.course,
+            enrolment=enrolment,
+            cell=cells.get(enrolment.course_id),
+            progress=course_progress[(enrolment.user_id, enrolment.course_id)],
         )
         for lesson in lessons_by_version[enrolment.course.published_version_id or 0]:
             record = progress.get((enrolment.pk, lesson.key))

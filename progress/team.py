@@ -34,6 +34,7 @@ from courses.models import Course, Enrolment
 from learners.models import Membership, User
 
 from .models import Assignment
+from .selectors import progress_for
 
 STUCK_AFTER = dt.timedelta(days=7)
 
@@ -174,13 +175,15 @@ def status_of(
 
 
 def with_enrolment_progress(assignments: QuerySet[Assignment]) -> QuerySet[Assignment]:
-    """`assignments` annotated with their enrolment's `completed_at`, `completed_lessons` and
-    `last_activity_at`, and the live version's `total_lessons`. No query until evaluated."""
+    """`assignments` annotated with their enrolment's `completed_at`, `completed_lessons`,
+    `last_activity_at` and `enrolled_at` (None without an enrolment), and the live version's
+    `total_lessons`: what `selectors.progress_for` reads. No query until evaluated."""
     enrolment = Enrolment.objects.filter(user=OuterRef("user"), course=OuterRef("course"))
     return assignments.annotate(
         completed_at=Subquery(enrolment.values("completed_at")[:1]),
         completed_lessons=Subquery(enrolment.values("completed_lessons")[:1]),
         last_activity_at=Subquery(enrolment.values("last_activity_at")[:1]),
+        enrolled_at=Subquery(enrolment.values("enrolled_at")[:1]),
         total_lessons=Count("course__published_version__lessons", distinct=True),
     )
 
@@ -227,7 +230,8 @@ def team_progress(
     people: QuerySet[User], *, now: dt.datetime, course_id: int | None = None
 ) -> TeamProgress:
     """The matrix for `people` (ordered by name), with one column per course assigned to any
-    of them (only `course_id` when given). Four queries whatever the number of people."""
+    of them (only `course_id` when given). Four queries, plus `progress_for`'s, whatever the
+    number of people."""
     persons = list(people.order_by("full_name", "email"))
     memberships = defaultdict(list)
     for user_id, team_name in (
@@ -242,8 +246,9 @@ def team_progress(
         assignments = assignments.filter(course_id=course_id)
     courses: dict[int, Course] = {}
     a: Any  # an Assignment with annotated_assignments' extra attributes
-    for a in assignments:
-        total = a.total_lessons or 0
+    annotated: list[Any] = list(assignments)
+    progress = progress_for(annotated)
+    for a in annotated:
         done = a.completed_lessons or 0
         cell = Cell(
             assignment=a,
@@ -253,7 +258,7 @@ def team_progress(
                 started=bool(done or a.last_activity_at),
                 now=now,
             ),
-            percent=100 if a.completed_at else (round(100 * done / total) if total else 0),
+            percent=progress[(a.user_id, a.course_id)].percent,
             completed_at=a.completed_at,
             last_activity_at=a.last_activity_at,
             quiz_percent=a.quiz_percent,

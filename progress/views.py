@@ -4,6 +4,8 @@ both (docs/adr/0007)."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,17 +15,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments.checkpoints import (
-    checkpoint_after_module,
-    checkpoints_for,
-    pending_before_rating,
-)
+from assessments.checkpoints import Checkpoint, checkpoints_for, pending_before_rating
 from config.http import AuthedRequest
 from courses import permissions as course_permissions
 from courses import services as course_services
 from courses.content import video_embed_url
-from courses.models import Course, Enrolment, LearningPath
-from courses.selectors import Outline, path_with_courses
+from courses.models import Course, Enrolment, LearningPath, Lesson
+from courses.selectors import Outline, catalog_of, path_with_courses
 from learners import permissions as people_permissions
 from learners.models import Invitation, Membership, Team, User
 from learners.permissions import is_training_admin
@@ -56,7 +54,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         "my_teams": my_teams,
         "active": active,
         "completed": [e for e in enrolments if e.completed_at is not None],
-        "next_step": selectors.next_step_for(enrolments),
+        "next_step": selectors.next_step_for(user, enrolments),
         "certificates": list(Certificate.objects.filter(user=user)),
         # A first visit: nothing started yet, so the page welcomes and offers one clear start.
         "first_visit": not any(e.last_activity_at for e in enrolments),
@@ -86,21 +84,19 @@ def _enrolment(request: AuthedRequest, course: Course) -> Enrolment | None:
 
 @login_required
 def catalog(request: AuthedRequest) -> HttpResponse:
-    courses = list(
-        course_permissions.courses_visible_to(request.user)
-        .published()
-        .with_live_content()
-        .order_by("published_version__title")
+    arranged = catalog_of(
+        course_permissions.courses_visible_to(request.user).published().with_live_content(),
+        course_permissions.paths_visible_to(request.user).published(),
     )
-    paths = list(course_permissions.paths_visible_to(request.user).published())
     enrolments = {
         e.course_id: e
         for e in Enrolment.objects.filter(user=request.user).only(
             "course_id", "completed_at", "last_activity_at"
         )
     }
-    rows = [(course, enrolments.get(course.pk)) for course in courses]
-    return render(request, "progress/catalog.html", {"rows": rows, "paths": paths})
+    for course in [*arranged.others, *(c for group in arranged.paths for c in group.courses)]:
+        course.enrolment = enrolments.get(course.pk)  # type: ignore[attr-defined]
+    return render(request, "progress/catalog.html", {"catalog": arranged})
 
 
 @login_required
@@ -112,8 +108,9 @@ def course_detail(request: AuthedRequest, slug: str) -> HttpResponse:
     outline = selectors.learner_outline(
         version, enrolment, current=enrolment.last_lesson_key if enrolment else None
     )
-    next_lesson = outline.next_lesson(after=enrolment.last_lesson_key if enrolment else None)
-    checkpoints = checkpoints_for(course.pk, request.user)
+    checkpoints = checkpoints_for(
+        course.pk, request.user, enrolment.enrolled_at if enrolment else None
+    )
     for row in outline.modules:
         row.checkpoints = checkpoints.get(row.module.key, [])
     context = {
@@ -122,7 +119,14 @@ def course_detail(request: AuthedRequest, slug: str) -> HttpResponse:
         "outline": outline,
         "final_checkpoints": checkpoints.get(None, []),
         "enrolment": enrolment,
-        "next_lesson": next_lesson,
+        "progress": selectors.outline_progress(
+            outline, checkpoints, completed=bool(enrolment and enrolment.completed_at)
+        ),
+        "next_step": selectors.course_next_step(
+            course, outline, checkpoints, resume=enrolment.last_lesson_key
+        )
+        if enrolment and not enrolment.completed_at
+        else None,
         "blocked_by": selectors.blocking_course(request.user, course) if enrolment else None,
         "certificate": selectors.certificate_for(enrolment) if enrolment else None,
         "can_start": course_permissions.can_start_course(request.user, course),
@@ -199,6 +203,9 @@ def lesson_detail(request: AuthedRequest, slug: str, key: object) -> HttpRespons
     rating_quiz = pending_before_rating(course.pk, request.user) if index == 0 else None
     services.lesson_open(enrolment=enrolment, lesson_key=lesson.key)
     previous, following = outline.neighbours(lesson.key)
+    after = selectors.step_after_lesson(
+        course, outline, _checkpoints_after(request, course, enrolment, lesson, following), lesson
+    )
     return render(
         request,
         "progress/lesson.html",
@@ -210,6 +217,7 @@ def lesson_detail(request: AuthedRequest, slug: str, key: object) -> HttpRespons
             "number": index + 1,
             "previous": previous,
             "following": following,
+            "after": after,
             "completed": lesson.key in outline.completed_keys,
             "video_embed": video_embed_url(lesson.video_url),
             "enrolment": enrolment,
@@ -236,20 +244,36 @@ def lesson_complete(request: AuthedRequest, slug: str, key: object) -> HttpRespo
         )
         return redirect("course_detail", slug=course.slug)
     _previous, following = outline.neighbours(lesson.key)
-    if following is None or following.module_id != lesson.module_id:
-        # The end of a module: its checkpoint comes before the next module.
-        checkpoint = checkpoint_after_module(course.pk, lesson.module.key, request.user)
-        if checkpoint is not None:
+    checkpoints = _checkpoints_after(request, course, enrolment, lesson, following)
+    step = selectors.step_after_lesson(course, outline, checkpoints, lesson)
+    if step is None:
+        return redirect("course_detail", slug=course.slug)
+    if step.lesson is None:
+        if following is None and step.kind == "quiz":
+            messages.info(request, _("Every lesson read. Next, a quick check."))
+        elif following is None:
+            messages.info(request, _("Every lesson read. Next, a practice conversation."))
+        elif step.kind == "quiz":
             messages.info(request, _("Module done. Time for a quick check."))
-            return redirect(checkpoint.url)
-    if following is not None:
-        return redirect("lesson_detail", slug=course.slug, key=following.key)
-    outline.completed_keys.add(lesson.key)
-    remaining = outline.next_lesson()
-    if remaining is not None:
+        else:
+            messages.info(request, _("Module done. Time to practise what you read."))
+    elif following is None or step.lesson.key != following.key:
         messages.info(request, _("Nearly there: one or more earlier lessons still need finishing."))
-        return redirect("lesson_detail", slug=course.slug, key=remaining.key)
-    return redirect("course_detail", slug=course.slug)
+    return redirect(step.url)
+
+
+def _checkpoints_after(
+    request: AuthedRequest,
+    course: Course,
+    enrolment: Enrolment,
+    lesson: Lesson,
+    following: Lesson | None,
+) -> dict[UUID | None, list[Checkpoint]]:
+    """The course's checkpoints when what follows `lesson` may be one (it ends a module);
+    empty otherwise, which saves their queries on most lessons."""
+    if following is not None and following.module_id == lesson.module_id:
+        return {}
+    return checkpoints_for(course.pk, request.user, enrolment.enrolled_at)
 
 
 @login_required
@@ -277,10 +301,14 @@ def path_detail(request: AuthedRequest, slug: str) -> HttpResponse:
         e.course_id: e
         for e in Enrolment.objects.filter(
             user=request.user, course__in=[s.course_id for s in steps]
-        )
+        ).annotate(total_lessons=Count("course__published_version__lessons", distinct=True))
     }
-    rows = [(step, enrolments.get(step.course_id)) for step in steps]
-    done = sum(1 for _step, e in rows if e and e.completed_at)
+    progress = selectors.progress_for(list(enrolments.values()))
+    rows = [
+        (step, enrolments.get(step.course_id), progress.get((request.user.pk, step.course_id)))
+        for step in steps
+    ]
+    done = sum(1 for _step, e, _p in rows if e and e.completed_at)
     return render(
         request,
         "progress/path_detail.html",
@@ -288,7 +316,8 @@ def path_detail(request: AuthedRequest, slug: str) -> HttpResponse:
             "path": path,
             "rows": rows,
             "done": done,
-            "percent": round(100 * done / len(rows)) if rows else 0,
+            # Each course weighs the same, whatever its length: the path's steps are courses.
+            "percent": round(sum(p.percent for _s, _e, p in rows if p) / len(rows)) if rows else 0,
             "enrolled": bool(enrolments),
         },
     )

@@ -1,4 +1,5 @@
-// Lesson player: arrow-key navigation and time-on-lesson pings. Works without it, too.
+// Lesson player: arrow keys (← back a lesson, → the same as the main "Done" button) and
+// time-on-lesson pings. Works without it, too.
 (function () {
   "use strict";
 
@@ -6,6 +7,19 @@
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
     var target = event.target;
     if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(target.tagName))) return;
+    if (event.key === "ArrowRight") {
+      // → must count the same as the main button: it marks the lesson done (a POST) and moves
+      // on. Only a preview, which records nothing, follows a plain "next" link instead.
+      var form = document.getElementById("complete-form");
+      if (form) {
+        event.preventDefault();
+        if (event.repeat || form.hasAttribute("data-sent")) return;
+        form.setAttribute("data-sent", "");
+        if (form.requestSubmit) form.requestSubmit();
+        else form.submit();
+        return;
+      }
+    }
     var rel = event.key === "ArrowLeft" ? "prev" : event.key === "ArrowRight" ? "next" : null;
     if (!rel) return;
     var link = document.querySelector('a[rel="' + rel + '"]');

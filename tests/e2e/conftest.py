@@ -377,3 +377,19 @@ def fits_width() -> Callable[[Page], None]:
         assert overflow <= 0, f"{page.url} is {overflow}px wider than the viewport"
 
     return check
+
+
+@pytest.fixture
+def main_nav() -> Callable[[Page], Locator]:
+    """`main_nav(page)`: the Main navigation as the person sees it. On a phone the header shows
+    one Menu button, so this opens it first. Call it again after each page load: every page
+    starts with the menu closed."""
+
+    def find(page: Page) -> Locator:
+        menu = page.locator("details.site-menu")
+        if menu.count() and menu.is_visible() and menu.get_attribute("open") is None:
+            menu.locator("summary").click()
+            expect(menu).to_have_attribute("open", "")
+        return page.get_by_role("navigation", name="Main")
+
+    return find

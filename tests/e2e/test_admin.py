@@ -89,13 +89,16 @@ def test_admin_reads_and_filters_the_activity_log(
     screenshot: Callable[..., object],
     fits_width: Callable[[Page], None],
     select_by_text: Callable[[Locator, str], str],
+    main_nav: Callable[[Page], Locator],
 ) -> None:
     sign_in(page, ADMIN)
-    nav = page.get_by_role("navigation", name="Main")
-    nav.get_by_role("link", name="Activity log").click()
+    main_nav(page).get_by_role("link", name="Activity log").click()
     expect(page).to_have_url(f"{live_server.url}/audit/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Activity log")
-    expect(nav.get_by_role("link", name="Activity log")).to_have_attribute("aria-current", "page")
+    expect(main_nav(page).get_by_role("link", name="Activity log")).to_have_attribute(
+        "aria-current", "page"
+    )
+    page.keyboard.press("Escape")  # closes the phone menu again
     # seed_demo is set-up work: three teams, one training admin, four places in teams.
     log = page.get_by_role("region", name="8 changes")
     expect(log.locator("tbody tr")).to_have_count(8)

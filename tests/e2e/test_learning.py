@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from courses import services
@@ -58,6 +58,7 @@ def test_new_hire_starts_the_path_and_picks_up_where_they_left_off(
     axe: Axe,
     screenshot: Callable[..., object],
     fits_width: Callable[[Page], None],
+    main_nav: Callable[[Page], Locator],
 ) -> None:
     def lesson_url(index: int) -> str:
         return f"{live_server.url}/courses/{COURSE_SLUG}/lessons/{curriculum[index].key}/"
@@ -121,15 +122,18 @@ def test_new_hire_starts_the_path_and_picks_up_where_they_left_off(
     expect(page.locator("ol.path-steps > li").first).to_contain_text("In progress")
     check_page(page)
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Catalog").click()
+    main_nav(page).get_by_role("link", name="Catalog").click()
     expect(page).to_have_url(f"{live_server.url}/catalog/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Catalog")
     expect(page.get_by_role("link", name=PATH_TITLE)).to_be_visible()
     check_page(page)
 
     # --- They leave: sign out, close the browser ---------------------------------------------
-    page.locator("details.account-menu > summary").click()
-    page.get_by_role("button", name="Sign out").click()
+    if viewport == "desktop":
+        page.locator("details.account-menu > summary").click()
+        page.get_by_role("button", name="Sign out").click()
+    else:  # on a phone, signing out is in the Menu
+        main_nav(page).get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/accounts/login/$"))
     page.context.close()
 

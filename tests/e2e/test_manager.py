@@ -34,6 +34,7 @@ def test_manager_pages_are_accessible(
     axe: Axe,
     screenshot: Callable[..., object],
     fits_width: Callable[[Page], None],
+    main_nav: Callable[[Page], Locator],
 ) -> None:
     sign_in(page, MANAGER)
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"\bMaya\b"))
@@ -42,14 +43,14 @@ def test_manager_pages_are_accessible(
     expect(looked_after).to_contain_text("2 people")
     axe(page)
     fits_width(page)
-    nav = page.get_by_role("navigation", name="Main")
 
-    nav.get_by_role("link", name="Teams", exact=True).click()
+    main_nav(page).get_by_role("link", name="Teams", exact=True).click()
     expect(page).to_have_url(f"{live_server.url}/teams/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Teams")
-    expect(nav.get_by_role("link", name="Teams", exact=True)).to_have_attribute(
+    expect(main_nav(page).get_by_role("link", name="Teams", exact=True)).to_have_attribute(
         "aria-current", "page"
     )
+    page.keyboard.press("Escape")  # closes the phone menu again
     tree = page.locator("ul.team-tree > li")
     expect(tree).to_have_count(1)
     expect(tree).to_contain_text("Downtown Store · 2 people · managed by Maya Manager")
@@ -78,12 +79,13 @@ def test_manager_pages_are_accessible(
     fits_width(page)
     screenshot(page, "team")
 
-    nav.get_by_role("link", name="People", exact=True).click()
+    main_nav(page).get_by_role("link", name="People", exact=True).click()
     expect(page).to_have_url(f"{live_server.url}/people/")
     expect(page.get_by_role("heading", level=1)).to_have_text("People")
-    expect(nav.get_by_role("link", name="People", exact=True)).to_have_attribute(
+    expect(main_nav(page).get_by_role("link", name="People", exact=True)).to_have_attribute(
         "aria-current", "page"
     )
+    page.keyboard.press("Escape")
     names = page.locator("#people-table tbody tr td:first-child")
     # Maya sees herself and her store's people, not Harbour Store's learner or the admin.
     expect(names).to_have_text(["Leo Learner", "Lina Learner", "Maya Manager"])
@@ -168,7 +170,9 @@ def test_manager_invites_a_new_hire_who_accepts_on_their_phone(
     phone.get_by_role("button", name="Start my training").click()
 
     expect(phone).to_have_url(f"{live_server.url}/dashboard/")
-    expect(phone.get_by_role("status")).to_have_text("Welcome, Sam! You're all set.")
+    expect(phone.get_by_role("status")).to_have_text(
+        "You're all set: you've joined Downtown Store."
+    )
     expect(phone.get_by_role("heading", level=1)).to_have_text(re.compile(r"\bSam\b"))
     expect(phone.get_by_role("heading", name="Your next step")).to_be_visible()
     expect(phone.get_by_role("region", name="Your team")).to_contain_text("Downtown Store")
@@ -267,12 +271,11 @@ def test_manager_gives_their_store_a_team_rule(
     screenshot: Callable[..., object],
     fits_width: Callable[[Page], None],
     select_by_text: Callable[[Locator, str], str],
+    main_nav: Callable[[Page], Locator],
 ) -> None:
     build_course(title="Calm under fire", self_enrol=False)
     sign_in(page, MANAGER)
-    page.get_by_role("navigation", name="Main").get_by_role(
-        "link", name="Assignments", exact=True
-    ).click()
+    main_nav(page).get_by_role("link", name="Assignments", exact=True).click()
     page.get_by_role("button", name="Team rules").click()
     expect(page).to_have_url(f"{live_server.url}/assignments/rules/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Team rules")

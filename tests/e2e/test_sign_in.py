@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from learners.management.commands.seed_demo import DEMO_PASSWORD
@@ -23,6 +23,7 @@ def test_learner_signs_in_through_the_login_form(
     axe: Callable[[Page], object],
     screenshot: Callable[..., object],
     fits_width: Callable[[Page], None],
+    main_nav: Callable[[Page], Locator],
 ) -> None:
     page.goto("/accounts/login/")
     expect(page).to_have_title("Sign in · Service Practice")
@@ -40,8 +41,9 @@ def test_learner_signs_in_through_the_login_form(
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"\bLeo\b"))
     expect(page.get_by_role("heading", level=2, name="Your next step")).to_be_visible()
     expect(page.get_by_role("region", name="Your team")).to_contain_text("Downtown Store")
-    nav = page.get_by_role("navigation", name="Main")
+    nav = main_nav(page)
     expect(nav.get_by_role("link", name="My training")).to_have_attribute("aria-current", "page")
+    page.keyboard.press("Escape")
     axe(page)
     fits_width(page)
     screenshot(page)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from learners.models import User
@@ -34,13 +34,13 @@ def test_assign_then_watch_the_team_progress(
     fits_width: Callable[[Page], None],
     select_by_text: Callable[..., str],
     screenshot: Callable[..., object],
+    main_nav: Callable[[Page], Locator],
 ) -> None:
     build_course(slug="phone-basics", title="Phone basics", modules=1, lessons=2, self_enrol=False)
     due = timezone.localdate() + dt.timedelta(days=14)
 
     sign_in(page, "manager@example.com")
-    nav = page.get_by_role("navigation", name="Main")
-    nav.get_by_role("link", name="Assignments").click()
+    main_nav(page).get_by_role("link", name="Assignments").click()
     axe(page)
     fits_width(page)
     page.get_by_role("button", name="Assign training").click()
@@ -73,7 +73,7 @@ def test_assign_then_watch_the_team_progress(
     learner.get_by_role("button", name="Done, next lesson").click()
 
     # The manager sees the change.
-    nav.get_by_role("link", name="My team").click()
+    main_nav(page).get_by_role("link", name="My team").click()
     matrix = page.get_by_role("region", name="Everyone's training")
     leo = matrix.get_by_role("row").filter(has_text="Leo Learner")
     expect(leo).to_contain_text("In progress")

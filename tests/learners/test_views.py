@@ -297,7 +297,12 @@ def test_accepting_an_invitation_signs_the_new_hire_in(client, downtown):
     )
     assert response.status_code == 302
     assert response.url == reverse("dashboard")
-    assert client.get(reverse("dashboard")).context["user"].email == "nia@example.com"
+    dashboard = client.get(reverse("dashboard"))
+    assert dashboard.context["user"].email == "nia@example.com"
+    # One welcome: the page's heading; the message says what happened.
+    html = dashboard.content.decode()
+    assert html.count("Welcome, Nia") == 1
+    assert "you&#x27;ve joined Downtown" in html
     again = client.get(url)
     assert again.status_code == 410
     assert "already used this link" in again.content.decode()
@@ -567,3 +572,19 @@ def test_every_page_has_skip_link_and_landmarks(client, manager):
         html = client.get(reverse(name)).content.decode()
         assert re.search(r'<a class="skip-link" href="#main">', html), name
         assert '<main id="main"' in html and "<header" in html and "<footer" in html, name
+
+
+def test_a_manager_asking_for_a_new_team_is_shown_what_they_can_do(client, manager, learner):
+    client.force_login(manager)
+    response = client.get(reverse("team_create"))
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "New teams are set up by a training admin" in html
+    assert "You look after Downtown Store" in html
+    assert reverse("invite") in html and reverse("assign") in html
+    assert "ask your manager" not in html.lower()
+    # Not a manager: the usual refusal.
+    client.force_login(learner)
+    response = client.get(reverse("team_create"))
+    assert response.status_code == 403
+    assert "New teams are set up" not in response.content.decode()

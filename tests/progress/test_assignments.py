@@ -161,7 +161,7 @@ def test_a_changed_date_is_what_the_learner_sees(client, manager, learner, cours
     page = client.get(reverse("dashboard")).content.decode()
     assert "due 22 Dec" in page and "from Maya Manager" in page
     detail = client.get(reverse("course_detail", args=[course.slug])).content.decode()
-    assert "Maya Manager gave you this course on 2 Dec." in detail
+    assert "Maya Manager gave you this course on 2 Dec 2026." in detail
     assert "Please finish it by 22 Dec 2026." in detail
     assert "Your manager assigns this course" not in detail
 

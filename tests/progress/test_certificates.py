@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 SITE_URL = "https://training.example.com"
 ISSUED = "2025-03-14 09:30Z"
-ISSUED_ON = "March 14, 2025"  # English DATE_FORMAT ("N j, Y")
+ISSUED_ON = "14 Mar 2025"  # the site's one DATE_FORMAT (config/formats/en/formats.py)
 ZOE = "Zo\u00eb O\u2019Brien-\u0141ukasz"  # Zoë O’Brien-Łukasz; ’ and Ł are not Latin-1
 ZOE_IN_CORE_FONT = "Zo\u00eb O\u2019Brien-Lukasz"  # ’ is in Windows-1252, Ł is not
 
@@ -497,3 +497,17 @@ def test_a_person_without_a_name_is_not_shown_by_email(client, learner, course):
     certificate = complete(learner, course)
     html = client.get(reverse("certificate_verify", args=[certificate.code])).content.decode()
     assert "leo@example.com" not in html
+
+
+def test_dates_read_the_same_on_every_page(client, learner, certificate):
+    """One format ("14 Mar 2025"), not Django's "March 14, 2025" beside a hand-made one."""
+    client.force_login(learner)
+    pages = {
+        "certificate": client.get(reverse("certificate_detail", args=[certificate.code])),
+        "dashboard": client.get(reverse("dashboard")),
+        "verify": client.get(reverse("certificate_verify", args=[certificate.code])),
+    }
+    for name, page in pages.items():
+        html = page.content.decode()
+        assert ISSUED_ON in html, name
+        assert "March 14" not in html, name

@@ -351,7 +351,7 @@ def test_dashboard_points_at_the_quick_check_once_lessons_are_done(client, enrol
         progress.lesson_complete(enrolment=enrolment, lesson_key=lesson.key)
     client.force_login(enrolled)
     html = client.get(reverse("dashboard")).content.decode()
-    assert "One last step:" in html
+    assert "Take the quick check" in html
     assert reverse("quiz_detail", args=[quiz.key]) in html
 
 

@@ -111,11 +111,10 @@ def parse_yaml(text: str, file: str, problems: list[Problem]) -> Any:
         # U+001F is refused here, before any parsing.
         loader = _LineLoader(text)
     except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
         problems.append(
             Problem(
                 file,
-                line,
+                text.count("\n", 0, exc.position) + 1,
                 f"This file holds a character YAML can't read (U+{exc.character:04X}, usually "
                 "invisible). Remove it.",
             )

@@ -5,6 +5,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from assessments.models import Question, Quiz
@@ -61,3 +62,23 @@ def test_every_question_can_be_answered_fully_right(loaded):
             )
         attempt, _graded = attempts.attempt_submit(attempt=attempt)
         assert attempt.percent == Decimal("100"), quiz.title
+
+
+def test_feeling_unsafe_comes_before_any_limit_in_the_lesson_and_the_checkpoint(loaded):
+    """Stepping away and getting help is the first step whenever someone feels unsafe: the
+    lesson lists it first, and no checkpoint question ranks a calm limit above it."""
+    lesson = (
+        settings.BASE_DIR
+        / "courses/curriculum/de-escalation/lessons/06-getting-help-and-staying-safe.md"
+    ).read_text()
+    steps = lesson[lesson.index("## When it crosses the line") :]
+    assert steps.index("step away and get help") < steps.index("set a calm limit")
+    quiz = Quiz.objects.get(course__slug="de-escalation")
+    versions = [s.question.current for s in quiz.slots.select_related("question__current")]
+    for version in versions:
+        if version.kind == "ordering":
+            texts = [c.text.lower() for c in version.choices.order_by("position")]
+            assert not any("unsafe" in t or "step away" in t for t in texts), version.title
+    unsafe = next(v for v in versions if v.title == "Feeling unsafe")
+    right = unsafe.choices.get(fraction=1)
+    assert right.text.startswith("Step back")

@@ -169,7 +169,7 @@ def _conversation(
         graph,
         graph.history(run.path),
         current,
-        [Option(reply) for reply in graph.choices(current)],
+        [Option(reply) for reply in play.reply_order(run=run, replies=graph.choices(current))],
     )
     context.update(
         {

@@ -5,6 +5,7 @@ far, the preview walk and the debrief without further queries."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -99,6 +100,21 @@ def run_reply(*, run: ScenarioRun, reply_id: int, step: int | None = None) -> Sc
         announce_learner_progressed(user_id=run.user_id, course_id=run.scenario.course_id)
     run.save()
     return run
+
+
+def reply_order(*, run: ScenarioRun, replies: Sequence[ScenarioReply]) -> list[ScenarioReply]:
+    """`replies` (one line's) in the order `run` shows them: shuffled, with the run and the
+    line as the seed, so a reload or a resent page shows the same order and another play of
+    the conversation a new one. No query.
+
+    Authors tend to write the best reply first, or longest; learners would soon learn to pick
+    by position instead of by judgement."""
+    ordered = sorted(replies, key=lambda reply: reply.pk)
+    if ordered:
+        # A string seed is hashed with SHA-512, the same in every process (unlike hash()).
+        rng = random.Random(f"scenario-run:{run.pk}:{ordered[0].node_id}")  # noqa: S311 - not security
+        rng.shuffle(ordered)
+    return ordered
 
 
 def scenario_completed(user: User, scenario: Scenario) -> bool:

@@ -198,7 +198,7 @@ def debrief_context(
         "scenario": graph.scenario,
         "steps": steps,
         "missing_steps": len(path) - len(steps),
-        "totals": play.behaviour_totals(totals),
+        "totals": play.behaviour_totals(totals, keys=graph.scored_behaviours()),
         "end": end if end is not None and end.is_end else None,
     }
 

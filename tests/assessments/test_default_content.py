@@ -8,8 +8,11 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from assessments.models import Question, Quiz
+from assessments.content_check import scenario_check
+from assessments.models import Question, Quiz, Scenario, ScenarioNode, ScenarioReply
 from assessments.quizzes.services import attempts
+from assessments.scenarios.services.play import ScenarioGraph
+from assessments.scenarios.specs import reply_total
 from tests.assessments.quizzes.test_attempts import right_answer
 from tests.factories import UserFactory
 
@@ -82,3 +85,39 @@ def test_feeling_unsafe_comes_before_any_limit_in_the_lesson_and_the_checkpoint(
     unsafe = next(v for v in versions if v.title == "Feeling unsafe")
     right = unsafe.choices.get(fraction=1)
     assert right.text.startswith("Step back")
+
+
+@pytest.fixture
+def conversations(loaded):
+    call_command("load_scenarios", stdout=StringIO())
+    return {s.slug: s for s in Scenario.objects.all()}
+
+
+def test_shipped_conversations_pass_the_content_check(conversations):
+    for scenario in conversations.values():
+        report = scenario_check(scenario)
+        assert report.passed, (scenario.slug, report.problems)
+
+
+def best_reply(node: ScenarioNode) -> ScenarioReply:
+    return max(node.replies.all(), key=reply_total)
+
+
+def test_asking_for_a_manager_gets_one_and_a_good_handover_ends_well(conversations):
+    """The lesson says: when a customer asks for a manager, usually just get one, calmly."""
+    scenario = conversations["wrong-order"]
+    asks = scenario.nodes.get(line__contains="whoever's in charge")
+    handover = best_reply(asks).next_node
+    assert handover.name == "manager-handover"
+    end = best_reply(handover).next_node
+    assert end.outcome == "loyal" and "right call" in end.outcome_text
+
+
+def test_a_wrong_guess_at_a_feeling_scores_below_the_right_one(conversations):
+    graph = ScenarioGraph(conversations["anxious-customer"])
+    opening = graph.start
+    right = best_reply(opening)
+    wrong = opening.replies.get(text__contains="you're annoyed")
+    recovered = reply_total(wrong) + reply_total(best_reply(wrong.next_node))
+    assert best_reply(wrong.next_node).next_node == right.next_node
+    assert recovered < reply_total(right)

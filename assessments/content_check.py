@@ -19,9 +19,10 @@ from assessments.models import QuestionVersion, Quiz, Scenario, ScenarioNode, Sc
 from .scenarios.services.play import ScenarioGraph
 from .scenarios.specs import BEHAVIOURS, reply_total
 
-# A share of single-choice questions whose right answer is also the longest option: at most
-# this, rounded to the nearest whole question (four options give a 25 % baseline).
-LONGEST_CORRECT_MAX = Decimal("0.35")
+# The share of single-choice questions whose right answer is also the longest option (and,
+# separately, the shortest): at most this, rounded to the nearest whole question (four options
+# give a 25 % baseline).
+EXTREME_CORRECT_MAX = Decimal("0.35")
 # True/false answers across a set of quizzes: the share of "true" must sit in this range once
 # there are at least TRUE_FALSE_MIN_COUNT of them.
 TRUE_SHARE_RANGE = (Decimal("0.3"), Decimal("0.7"))
@@ -109,23 +110,25 @@ def quiz_check(quiz: Quiz) -> Report:
     report = Report("quiz", quiz.title)
     versions = quiz_versions(quiz)
     singles = [v for v in versions if v.kind == QuestionVersion.Kind.SINGLE]
-    longest_right = []
-    for version in singles:
-        choices = list(version.choices.all())
-        longest = max((len(c.text.strip()) for c in choices), default=0)
-        if any(c.fraction == 1 and len(c.text.strip()) == longest for c in choices):
-            longest_right.append(version.title)
-    allowed = int((LONGEST_CORRECT_MAX * len(singles)).to_integral_value())
-    report.figures.append(
-        ("Right answer is the longest option", _share(len(longest_right), len(singles)))
-    )
-    if len(longest_right) > allowed:
-        report.problems.append(
-            f"The right answer is the longest option in {len(longest_right)} of {len(singles)} "
-            f"single-choice questions (at most {allowed}): "
-            + ", ".join(f"“{t}”" for t in longest_right)
-            + ". Make a wrong option as full, or the right one shorter."
+    allowed = int((EXTREME_CORRECT_MAX * len(singles)).to_integral_value())
+    # Writers who learn that long answers give the game away tend to swing to short ones.
+    for word, pick in (("longest", max), ("shortest", min)):
+        flagged = []
+        for version in singles:
+            choices = list(version.choices.all())
+            extreme = pick((len(c.text.strip()) for c in choices), default=0)
+            if any(c.fraction == 1 and len(c.text.strip()) == extreme for c in choices):
+                flagged.append(version.title)
+        report.figures.append(
+            (f"Right answer is the {word} option", _share(len(flagged), len(singles)))
         )
+        if len(flagged) > allowed:
+            report.problems.append(
+                f"The right answer is the {word} option in {len(flagged)} of {len(singles)} "
+                f"single-choice questions (at most {allowed}): "
+                + ", ".join(f"“{t}”" for t in flagged)
+                + ". Vary which option is longest."
+            )
 
     answers = true_false_answers(versions)
     report.figures.append(

@@ -64,10 +64,21 @@ def test_a_quiz_whose_right_answer_is_always_the_longest_needs_work(tmp_path):
     assert any("Every true/false answer is “false”" in p for p in report.problems)
 
 
+def test_a_quiz_whose_right_answer_is_always_the_shortest_needs_work(tmp_path):
+    quiz = load_quiz(
+        tmp_path,
+        single("One", "Listen", ["Talk over them until they stop", "Leave now"])
+        + single("Two", "Say sorry", ["Argue with them about it", "Blame them"])
+        + single("Three", "Name it", ["Ignore it", "Rush them out of the door"]),
+    )
+    report = quiz_check(quiz)
+    assert any("shortest option in 3 of 3" in p for p in report.problems), report.problems
+
+
 def test_a_balanced_quiz_passes(tmp_path):
     quiz = load_quiz(
         tmp_path,
-        single("One", "Listen", ["Talk over them until they stop", "Leave"])
+        single("One", "Listen first", ["Talk over them until they stop", "Leave"])
         + single("Two", "Say sorry", ["Argue with them about it", "Blame"])
         + single("Three", "Name the feeling", ["Ignore it", "Rush them out of the door"])
         + truefalse("Four", "True")

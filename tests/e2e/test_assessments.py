@@ -48,7 +48,7 @@ COURSE_SLUG = "de-escalation"
 QUIZ_TITLE = "Checkpoint: De-escalation"
 SCENARIO_SLUG = "wrong-order"
 SCENARIO_TITLE = "The wrong table"
-WRONG_ON_PURPOSE = "Calm down"  # a true/false question: answered "True" while "Certain"
+WRONG_ON_PURPOSE = "Handing over"  # a true/false question: answered "False" while "Certain"
 CONFIDENCE = {1: "Guessing", 2: "Fairly sure", 3: "Certain"}
 
 # The path through assessments/content/scenarios/wrong-order.yaml: a weak first reply (a

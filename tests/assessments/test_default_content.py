@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from assessments.content_check import scenario_check
+from assessments.content_check import content_check
 from assessments.models import Question, Quiz, Scenario, ScenarioNode, ScenarioReply
 from assessments.quizzes.services import attempts
 from assessments.scenarios.services.play import ScenarioGraph
@@ -93,10 +93,11 @@ def conversations(loaded):
     return {s.slug: s for s in Scenario.objects.all()}
 
 
-def test_shipped_conversations_pass_the_content_check(conversations):
-    for scenario in conversations.values():
-        report = scenario_check(scenario)
-        assert report.passed, (scenario.slug, report.problems)
+def test_shipped_quizzes_and_conversations_pass_the_content_check(conversations):
+    reports, overall = content_check(Quiz.objects.all(), conversations.values())
+    assert len(reports) == Quiz.objects.count() + len(conversations)
+    assert [(r.name, r.problems) for r in reports if not r.passed] == []
+    assert overall == []
 
 
 def best_reply(node: ScenarioNode) -> ScenarioReply:

@@ -480,3 +480,16 @@ def test_a_manager_reads_a_finished_debrief_but_not_a_conversation_going_on(
     assert client.post(reply_url(run), {"reply": 1, "step": 0}).status_code == 404
     client.force_login(other_manager)
     assert client.get(run_url(run)).status_code == 404
+
+
+def test_the_channel_is_shown_with_the_conversation(client, learner):
+    scenario = build_scenario(
+        WRONG_ORDER.replace("start: opening", "channel: chat\nstart: opening")
+    )
+    assert scenario.channel == Scenario.Channel.CHAT
+    enrolment_create(user=learner, course=scenario.course)
+    client.force_login(learner)
+    intro = client.get(reverse("scenario_detail", args=[scenario.slug])).content.decode()
+    assert "Practice conversation, in a written chat" in intro
+    run = start(client, scenario)
+    assert "In a written chat" in client.get(run_url(run)).content.decode()

@@ -122,3 +122,31 @@ def test_a_wrong_guess_at_a_feeling_scores_below_the_right_one(conversations):
     recovered = reply_total(wrong) + reply_total(best_reply(wrong.next_node))
     assert best_reply(wrong.next_node).next_node == right.next_node
     assert recovered < reply_total(right)
+
+
+def test_each_conversation_is_a_checkpoint_after_a_module_of_its_course(conversations):
+    channels = {slug: (s.course.slug, s.channel) for slug, s in conversations.items()}
+    assert channels == {
+        "wrong-order": ("de-escalation", "in_person"),
+        "no-id-no-sale": ("de-escalation", "in_person"),
+        "anxious-customer": ("emotional-connection", "in_person"),
+        "postponed-operation": ("emotional-connection", "phone"),
+        "discontinued-favourite": ("relationship-building", "in_person"),
+        "stuck-parcel": ("relationship-building", "chat"),
+    }
+    for scenario in conversations.values():
+        modules = scenario.course.published_version.modules.values_list("key", flat=True)
+        assert scenario.is_published and scenario.module_key in set(modules), scenario.slug
+
+
+def test_the_no_conversation_offers_nothing_instead_and_rewards_holding_it(conversations):
+    """When the answer has to be no, the best path never sells the wine another way, and it
+    still ends well."""
+    graph = ScenarioGraph(conversations["no-id-no-sale"])
+    node, seen = graph.start, []
+    while not node.is_end:
+        reply = best_reply(node)
+        seen.append(reply.text)
+        node = reply.next_node
+    assert node.outcome == "loyal"
+    assert not any("put it through just this once" in t or "Maya, if I can" in t for t in seen)

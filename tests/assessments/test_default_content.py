@@ -13,6 +13,7 @@ from assessments.models import Question, Quiz, Scenario, ScenarioNode, ScenarioR
 from assessments.quizzes.services import attempts
 from assessments.scenarios.services.play import ScenarioGraph
 from assessments.scenarios.specs import reply_total
+from courses.models import Course, LearningPath
 from tests.assessments.quizzes.test_attempts import right_answer
 from tests.factories import UserFactory
 
@@ -150,3 +151,20 @@ def test_the_no_conversation_offers_nothing_instead_and_rewards_holding_it(conve
         node = reply.next_node
     assert node.outcome == "loyal"
     assert not any("put it through just this once" in t or "Maya, if I can" in t for t in seen)
+
+
+def test_the_managers_course_loads_beside_the_path_but_not_in_it(loaded):
+    course = Course.objects.get(slug="coaching-on-shift")
+    assert course.self_enrol and course.published_version is not None
+    titles = list(course.published_version.lessons.values_list("title", flat=True))
+    assert "Five-minute huddles" in titles and "What to watch for" in titles
+    path = LearningPath.objects.get(slug="customer-service-essentials")
+    assert not path.steps.filter(course=course).exists()
+    checklist = (
+        settings.BASE_DIR / "courses/curriculum/coaching-on-shift/lessons/02-what-to-watch-for.md"
+    ).read_text()
+    for course_title in ("Why service is a skill", "De-escalation", "Emotional connection"):
+        assert f"**{course_title}**" in checklist
+    out = StringIO()
+    call_command("load_curriculum", stdout=out)
+    assert "Up to date: Coaching on shift" in out.getvalue()

@@ -105,10 +105,12 @@ def true_false_problem(answers: Sequence[bool]) -> str:
     )
 
 
-def quiz_check(quiz: Quiz) -> Report:
-    """The check of one quiz's fixed questions. Three queries."""
+def quiz_check(quiz: Quiz, versions: Sequence[QuestionVersion] | None = None) -> Report:
+    """The check of one quiz's fixed questions: `versions` when given (their choices and
+    accepted answers prefetched: no query), else read here (three queries)."""
     report = Report("quiz", quiz.title)
-    versions = quiz_versions(quiz)
+    if versions is None:
+        versions = quiz_versions(quiz)
     singles = [v for v in versions if v.kind == QuestionVersion.Kind.SINGLE]
     allowed = int((EXTREME_CORRECT_MAX * len(singles)).to_integral_value())
     # Writers who learn that long answers give the game away tend to swing to short ones.

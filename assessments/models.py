@@ -484,12 +484,20 @@ class SelfRating(models.Model):
 
 
 class Scenario(models.Model):
+    class Channel(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        PHONE = "phone", _("On the phone")
+        CHAT = "chat", _("In a written chat")
+
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     course = models.ForeignKey("courses.Course", on_delete=models.CASCADE, related_name="scenarios")
     module_key = models.UUIDField(null=True, blank=True)
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(_("title"), max_length=160)
     intro = models.TextField(_("set-up"), blank=True)
+    # How the customer reaches the learner: shown with the conversation, because what works
+    # face to face (a nod, a look) doesn't exist on the phone or in chat.
+    channel = models.CharField(max_length=12, choices=Channel.choices, default=Channel.IN_PERSON)
     start = models.ForeignKey(
         "ScenarioNode", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

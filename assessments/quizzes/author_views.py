@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Case, F, IntegerField, Sum, Value, When
+from django.db.models import Case, F, IntegerField, Sum, Value, When, prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from assessments.content_check import quiz_check
 from assessments.models import Question, Quiz, QuizSlot
 from assessments.questions.selectors import BankNode, BankTree, bank_tree
 from config.forms import add_service_errors
@@ -178,6 +179,8 @@ def _quiz_page(
     course_title, modules = outline or _outline(quiz.course)
     tree = bank_tree()
     slots = list(quiz.slots.select_related("question__current", "bank").order_by("position", "pk"))
+    versions = [s.question.current for s in slots if s.question and s.question.current]
+    prefetch_related_objects(versions, "choices", "accepted")
     banks = [node for node in tree.flat() if node.question_count]
     forms = [form, draw_form]
     status = 400 if any(f is not None and f.errors for f in forms) else 200
@@ -194,6 +197,7 @@ def _quiz_page(
             "draw_form": draw_form or SlotDrawForm(banks=banks, prefix="draw"),
             "has_questions": any(node.question_count for node in banks),
             "has_banks": bool(banks),
+            "content_report": quiz_check(quiz, versions),
         },
         status=status,
     )

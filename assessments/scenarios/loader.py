@@ -38,14 +38,24 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 
-from assessments.models import ScenarioNode
+from assessments.models import Scenario, ScenarioNode
 from courses.yaml_reader import LineMapping, Problem, decode, parse_yaml
 
 from .specs import BEHAVIOURS, SCORE_MAX, SCORE_MIN, NodeSpec, ReplySpec, ScenarioSpec
 from .validation import Problem as ValidationProblem
 
 FORMAT = 1
-SCENARIO_FIELDS = ("format", "slug", "course", "module", "title", "intro", "required", "start")
+SCENARIO_FIELDS = (
+    "format",
+    "slug",
+    "course",
+    "module",
+    "title",
+    "intro",
+    "channel",
+    "required",
+    "start",
+)
 SCENARIO_FIELDS_ALL = (*SCENARIO_FIELDS, "nodes")
 NODE_FIELDS = ("name", "mood", "line", "replies", "outcome", "outcome_text")
 REPLY_FIELDS = ("text", "next", "feedback", "scores")
@@ -150,6 +160,13 @@ def parse_scenario(
     course = top.slug("course", required=True, max_length=80)
     title = top.text("title", required=True, max_length=160)
     intro = top.text("intro", required=False)
+    channel = document.get("channel", Scenario.Channel.IN_PERSON)
+    if channel not in Scenario.Channel.values:
+        top.problem(
+            "channel",
+            f"'channel' must be one of {', '.join(Scenario.Channel.values)} (got {channel!r}).",
+        )
+        channel = Scenario.Channel.IN_PERSON
     start = top.text("start", required=True, max_length=60)
     module_key = None
     if document.get("module") is not None:
@@ -199,6 +216,7 @@ def parse_scenario(
             course=course,
             title=title,
             intro=intro,
+            channel=str(channel),
             start=start,
             nodes=tuple(nodes),
             module_key=module_key,

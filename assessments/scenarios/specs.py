@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments.models import ScenarioNode, ScenarioReply
+from assessments.models import Scenario, ScenarioNode, ScenarioReply
 
 if TYPE_CHECKING:
     # A dev-only package: type names only, never imported at run time.
@@ -66,6 +66,7 @@ class ScenarioSpec:
     start: str
     nodes: tuple[NodeSpec, ...]
     intro: str = ""
+    channel: str = Scenario.Channel.IN_PERSON
     module_key: uuid.UUID | None = None
     required: bool = True
     file: str = field(default="", compare=False)

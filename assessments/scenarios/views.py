@@ -169,7 +169,7 @@ def _conversation(
         graph,
         graph.history(run.path),
         current,
-        [Option(reply) for reply in graph.choices(current)],
+        [Option(reply) for reply in play.reply_order(run=run, replies=graph.choices(current))],
     )
     context.update(
         {
@@ -198,7 +198,7 @@ def debrief_context(
         "scenario": graph.scenario,
         "steps": steps,
         "missing_steps": len(path) - len(steps),
-        "totals": play.behaviour_totals(totals),
+        "totals": play.behaviour_totals(totals, keys=graph.scored_behaviours()),
         "end": end if end is not None and end.is_end else None,
     }
 

@@ -48,17 +48,16 @@ COURSE_SLUG = "de-escalation"
 QUIZ_TITLE = "Checkpoint: De-escalation"
 SCENARIO_SLUG = "wrong-order"
 SCENARIO_TITLE = "The wrong table"
-WRONG_ON_PURPOSE = "Calm down"  # a true/false question: answered "True" while "Certain"
+WRONG_ON_PURPOSE = "Handing over"  # a true/false question: answered "False" while "Certain"
 CONFIDENCE = {1: "Guessing", 2: "Fairly sure", 3: "Certain"}
 
-# The path through assessments/content/scenarios/wrong-order.yaml: a weak first reply ("calm
-# down"), then the strongest reply at every later line, ending "Calmed and loyal".
+# The path through assessments/content/scenarios/wrong-order.yaml: a weak first reply (a
+# generic "mix-ups happen" apology), then, when he asks for a manager, fetching her calmly and
+# handing over well, ending "Calmed and loyal".
 SCENARIO_PATH = [
-    "Okay, sir, please calm down. These things happen with click-and-collect.",
-    "Sorry, that was the wrong thing to say. You've driven forty minutes",
-    "So you took the morning off, the email said it was checked",
-    "Yes. I've just checked, and the oak six-seater and all six chairs are here",
-    "Honestly, no need, I'd have been fed up too.",
+    "I'm sorry about that, sir. Mix-ups do happen",
+    "Of course. I'll get my supervisor, Priti, now",
+    "You won't have to. (You brief Priti",
 ]
 
 
@@ -556,7 +555,7 @@ def play_the_scenario(
         expect(steps.nth(n).locator(".bubble-you")).to_contain_text(reply.text)
         expect(steps.nth(n)).to_contain_text(f"Why it matters: {reply.feedback}")
     expect(steps.last).to_contain_text(node.line)
-    # The weak first reply ("calm down") gets a better one; the later, best replies don't.
+    # The weak first reply gets a better one; the later, best replies don't.
     opening = chosen[0].node
     best = max(opening.replies.all(), key=lambda r: sum(r.scores.values()))
     better = page.locator(".better-reply")
@@ -599,9 +598,10 @@ def test_learner_takes_the_checkpoint_quiz_and_a_practice_conversation_on_a_phon
     expect(quick_check).to_have_count(1)
     expect(quick_check).to_contain_text(QUIZ_TITLE)
     expect(quick_check.locator(".status")).to_have_text("Passed")
-    practice = page.locator(".checkpoints li", has_text="Practice conversation:")
+    # The course has two practice conversations; this one is done.
+    practice = page.locator(".checkpoints li", has_text=SCENARIO_TITLE)
     expect(practice).to_have_count(1)
-    expect(practice).to_contain_text(SCENARIO_TITLE)
+    expect(practice).to_contain_text("Practice conversation")
     expect(practice.locator(".status")).to_have_text("Done")
     fits_width(page)
     screenshot(page, "course")

@@ -89,6 +89,7 @@ def scenario_import(*, spec: ScenarioSpec) -> ScenarioImported:
     scenario.course = course
     scenario.title = spec.title
     scenario.intro = spec.intro
+    scenario.channel = spec.channel
     scenario.module_key = spec.module_key
     scenario.required = spec.required
     scenario.is_published = True
@@ -139,6 +140,7 @@ def _spec_of(scenario: Scenario, nodes: Sequence[ScenarioNode]) -> ScenarioSpec:
         course=scenario.course.slug,
         title=scenario.title,
         intro=scenario.intro,
+        channel=scenario.channel,
         start=names.get(scenario.start_id, "") if scenario.start_id else "",
         module_key=scenario.module_key,
         required=scenario.required,

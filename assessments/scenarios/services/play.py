@@ -5,7 +5,8 @@ far, the preview walk and the debrief without further queries."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import random
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -99,6 +100,21 @@ def run_reply(*, run: ScenarioRun, reply_id: int, step: int | None = None) -> Sc
         announce_learner_progressed(user_id=run.user_id, course_id=run.scenario.course_id)
     run.save()
     return run
+
+
+def reply_order(*, run: ScenarioRun, replies: Sequence[ScenarioReply]) -> list[ScenarioReply]:
+    """`replies` (one line's) in the order `run` shows them: shuffled, with the run and the
+    line as the seed, so a reload or a resent page shows the same order and another play of
+    the conversation a new one. No query.
+
+    Authors tend to write the best reply first, or longest; learners would soon learn to pick
+    by position instead of by judgement."""
+    ordered = sorted(replies, key=lambda reply: reply.pk)
+    if ordered:
+        # A string seed is hashed with SHA-512, the same in every process (unlike hash()).
+        rng = random.Random(f"scenario-run:{run.pk}:{ordered[0].node_id}")  # noqa: S311 - not security
+        rng.shuffle(ordered)
+    return ordered
 
 
 def scenario_completed(user: User, scenario: Scenario) -> bool:
@@ -203,6 +219,16 @@ class ScenarioGraph:
             steps.append(DebriefStep(node=turn.node, reply=turn.reply, better=better))
         return steps
 
+    def scored_behaviours(self) -> dict[str, int]:
+        """For each behaviour some reply scores (not zero), how many lines score it; the
+        others are left out."""
+        lines: dict[str, int] = {}
+        for node in self.nodes:
+            keys = {k for r in self.choices(node) for k, v in (r.scores or {}).items() if v}
+            for key in keys:
+                lines[key] = lines.get(key, 0) + 1
+        return lines
+
     def totals(self, path: Sequence[int]) -> dict[str, int]:
         """Behaviour totals of the replies in `path` (for the preview; runs store theirs)."""
         totals: dict[str, int] = {}
@@ -212,12 +238,17 @@ class ScenarioGraph:
         return totals
 
 
-def behaviour_totals(totals: Mapping[str, int]) -> list[BehaviourTotal]:
+def behaviour_totals(
+    totals: Mapping[str, int], keys: Collection[str] | None = None
+) -> list[BehaviourTotal]:
     """One row per behaviour in BEHAVIOURS order (0 when missing), with a bar length relative
-    to the largest absolute total."""
-    values = {key: int(totals.get(key, 0)) for key in BEHAVIOURS}
+    to the largest absolute total. With `keys`, only those behaviours (and any in `totals`):
+    a debrief leaves out what its conversation never scores, where a 0 would mean nothing."""
+    shown = [k for k in BEHAVIOURS if keys is None or k in keys or totals.get(k)]
+    values = {key: int(totals.get(key, 0)) for key in shown}
     largest = max((abs(v) for v in values.values()), default=0) or 1
     return [
         BehaviourTotal(key, label, values[key], round(100 * abs(values[key]) / largest))
         for key, label in BEHAVIOURS.items()
+        if key in values
     ]

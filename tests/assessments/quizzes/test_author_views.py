@@ -487,8 +487,9 @@ def test_quiz_editor_query_count_is_fixed(
         editing.slot_add_question(quiz=quiz, question=question)
     editing.slot_add_draw(quiz=quiz, bank=bank, count=size)
     client.force_login(admin)
-    # session, user, quiz with course, draft version, live version's modules, slots, bank tree
-    with django_assert_num_queries(7):
+    # session, user, quiz with course, draft version, live version's modules, slots, bank tree,
+    # and the content check's choices and accepted answers
+    with django_assert_num_queries(9):
         assert client.get(reverse("author_quiz", args=[quiz.pk])).status_code == 200
 
 
@@ -500,3 +501,16 @@ def test_quiz_list_query_count_is_fixed(client, admin, course, django_assert_num
     # session, user, course, draft version, modules, quizzes with their question totals
     with django_assert_num_queries(6):
         assert client.get(reverse("author_quizzes", args=[course.pk])).status_code == 200
+
+
+def test_the_quiz_editor_shows_the_content_check(client, admin, course, bank):
+    quiz = make_quiz(course)
+    for question in make_questions(bank, 2):
+        editing.slot_add_question(quiz=quiz, question=question)
+    client.force_login(admin)
+    page = client.get(reverse("author_quiz", args=[quiz.pk])).content.decode()
+    check = page[page.index('id="check-title"') : page.index('id="settings-title"')]
+    assert "Right answer is the longest option" in check
+    assert "True/false answers" in check
+    # Both questions' right answer, "Take a slow breath", is their longest option.
+    assert "The right answer is the longest option in 2 of 2" in check

@@ -556,3 +556,18 @@ def test_reply_scores_are_checked():
         node=opening, text="Hi", next_node=None, scores={"stays_calm": 0, "builds_rapport": -2}
     )
     assert created.scores == {"builds_rapport": -2}
+
+
+def test_a_channel_is_read_and_an_unknown_one_is_refused():
+    assert parse().channel == "in_person"
+    spec, problems = parse_scenario(
+        WRONG_ORDER.replace("start: opening", "channel: phone\nstart: opening"), "w.yaml"
+    )
+    assert problems == [] and spec is not None and spec.channel == "phone"
+    spec, problems = parse_scenario(
+        WRONG_ORDER.replace("start: opening", "channel: pigeon\nstart: opening"), "w.yaml"
+    )
+    assert spec is None
+    assert [str(p) for p in problems] == [
+        "w.yaml:6: 'channel' must be one of in_person, phone, chat (got 'pigeon')."
+    ]

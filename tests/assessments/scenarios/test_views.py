@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 import pytest
 from django.urls import reverse
 
 from assessments.models import Scenario, ScenarioNode, ScenarioReply, ScenarioRun
 from assessments.scenarios.services import editing, play
+from assessments.scenarios.specs import reply_total
 from courses import services as course_services
 from courses.services import enrolment_create
 from tests.assessments.scenarios.test_scenarios import WRONG_ORDER, build_scenario, reply
@@ -82,6 +86,45 @@ def test_play_through_to_the_debrief(client, learner):
     again = client.post(reverse("scenario_start", args=[scenario.slug]))
     fresh = ScenarioRun.objects.get(finished_at__isnull=True)
     assert fresh.pk != run.pk and again.url == run_url(fresh)
+
+
+def shown_order(client, run: ScenarioRun) -> list[int]:
+    page = client.get(run_url(run)).content.decode()
+    return [int(n) for n in re.findall(r'name="reply" value="(\d+)"', page)]
+
+
+def test_replies_are_shuffled_per_play_and_stay_put_on_reload(client, learner):
+    scenario = build_scenario()
+    enrolment_create(user=learner, course=scenario.course)
+    client.force_login(learner)
+    orders = []
+    for _play in range(8):
+        run = start(client, scenario)
+        order = shown_order(client, run)
+        assert shown_order(client, run) == order  # a reload keeps it
+        orders.append(tuple(order))
+        calm_down = reply(scenario, "Please calm down")
+        client.post(reply_url(run), {"reply": calm_down.pk, "step": 0})  # an ending
+        run.refresh_from_db()
+        assert run.finished_at is not None
+    assert len(set(orders)) > 1
+    assert {frozenset(order) for order in orders} == {
+        frozenset(reply.pk for reply in play.ScenarioGraph(scenario).start.replies.all())
+    }
+
+
+def test_the_best_reply_is_equally_likely_in_every_place():
+    """Over many plays, the best reply's place carries no hint (the authored order put it
+    second here; real files used to put it first)."""
+    scenario = build_scenario()
+    offered = list(play.ScenarioGraph(scenario).start.replies.all())
+    best = max(offered, key=reply_total)
+    places = Counter(
+        play.reply_order(run=ScenarioRun(pk=pk), replies=offered).index(best)
+        for pk in range(1, 901)
+    )
+    assert sorted(places) == [0, 1, 2]
+    assert all(240 <= count <= 360 for count in places.values()), places
 
 
 def test_htmx_swaps_the_chat_and_moves_focus(client, learner):
@@ -732,3 +775,16 @@ def test_a_manager_reads_a_finished_debrief_but_not_a_conversation_going_on(
     assert client.post(reply_url(run), {"reply": 1, "step": 0}).status_code == 404
     client.force_login(other_manager)
     assert client.get(run_url(run)).status_code == 404
+
+
+def test_the_channel_is_shown_with_the_conversation(client, learner):
+    scenario = build_scenario(
+        WRONG_ORDER.replace("start: opening", "channel: chat\nstart: opening")
+    )
+    assert scenario.channel == Scenario.Channel.CHAT
+    enrolment_create(user=learner, course=scenario.course)
+    client.force_login(learner)
+    intro = client.get(reverse("scenario_detail", args=[scenario.slug])).content.decode()
+    assert "Practice conversation, in a written chat" in intro
+    run = start(client, scenario)
+    assert "In a written chat" in client.get(run_url(run)).content.decode()

@@ -396,6 +396,11 @@ def invitation_accept(
     """
     account = invitation_account(invitation)
     if account is not None and (signed_in is None or signed_in.pk != account.pk):
+        # A link used a moment ago by someone who created the account with it is "already
+        # used" to everyone else, not "for another account".
+        if not Invitation.objects.pending().filter(pk=invitation.pk).exists():
+            invitation.refresh_from_db()
+            raise InvitationUnavailable(invitation.status(), invitation)
         raise InvitationForAnotherAccount(account)
     now = timezone.now()
     claimed = Invitation.objects.filter(

@@ -260,3 +260,21 @@ def test_parallel_accepts_use_the_link_exactly_once():
     assert sorted(results) == ["accepted"] * 7 + ["ok"]
     assert User.objects.filter(email="race@example.com").count() == 1
     assert MembershipFactory._meta.model.objects.filter(team=team).count() == 1
+
+
+def test_a_link_that_created_an_account_is_already_used_for_everyone_else():
+    """The race the parallel test can hit: a second request arrives after the first one
+    created the account, so the address now belongs to an account."""
+    invitation = InvitationFactory(team=TeamFactory(), email="second@example.com")
+    services.invitation_accept(
+        invitation=Invitation.objects.get(pk=invitation.pk),
+        signed_in=None,
+        password="Sunny-Counter-2026!",
+    )
+    with pytest.raises(services.InvitationUnavailable) as caught:
+        services.invitation_accept(
+            invitation=Invitation.objects.get(pk=invitation.pk),
+            signed_in=None,
+            password="Sunny-Counter-2026!",
+        )
+    assert caught.value.reason == "accepted"

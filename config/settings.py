@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "learners",
     "courses",
     "assessments",
+    "refreshers",
     "progress",
 ]
 

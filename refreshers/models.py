@@ -21,20 +21,26 @@ from courses.models import Course, Enrolment
 
 
 class ReviewItemQuerySet(models.QuerySet["ReviewItem"]):
-    def for_learner(self, user_id: int) -> ReviewItemQuerySet:
-        """The person's items that can be shown to them: in a course that is live and that they
-        are enrolled in (the rule of `courses.permissions.can_take_part`, as a filter), and a
+    def showable(self) -> ReviewItemQuerySet:
+        """Items that can be shown to their person: in a course that is live and that they are
+        enrolled in (the rule of `courses.permissions.can_take_part`, as a filter), and a
         question that still has a current version and isn't archived, or a conversation moment
         (a deleted line deletes its items)."""
-        enrolled = Enrolment.objects.filter(user_id=user_id, course_id=OuterRef("course_id"))
+        enrolled = Enrolment.objects.filter(
+            user_id=OuterRef("user_id"), course_id=OuterRef("course_id")
+        )
         return (
-            self.filter(user_id=user_id, course__published_version__isnull=False)
+            self.filter(course__published_version__isnull=False)
             .filter(Exists(enrolled))
             .filter(
                 Q(kind=ReviewItem.Kind.MOMENT)
                 | Q(question__archived=False, question__current__isnull=False)
             )
         )
+
+    def for_learner(self, user_id: int) -> ReviewItemQuerySet:
+        """The person's showable items."""
+        return self.filter(user_id=user_id).showable()
 
     def due(self, now: dt.datetime) -> ReviewItemQuerySet:
         """Items whose next review is at or before `now`."""

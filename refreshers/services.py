@@ -18,6 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,10 +27,12 @@ from assessments.quizzes import grading
 from assessments.quizzes.services.attempts import spec_for
 from assessments.scenarios.services.play import ScenarioGraph
 from assessments.scenarios.specs import reply_total
+from courses.models import Course
+from learners.audit import audit_record
 from learners.models import User
 
 from . import scheduling
-from .models import RefresherSession, Review, ReviewItem
+from .models import CourseRefresherPolicy, RefresherSession, Review, ReviewItem
 
 # A sitting holds at most this many answers, and ends this long after it started.
 SESSION_SIZE = 10
@@ -216,15 +219,27 @@ class AlreadyAnswered(Exception):
         self.review = review
 
 
-def open_session(*, user: User, now: dt.datetime) -> RefresherSession | None:
-    """The person's current sitting: the latest one, started less than SESSION_LENGTH ago and
-    holding fewer than SESSION_SIZE answers; None when there is none. One query."""
-    session = (
-        RefresherSession.objects.filter(user=user, started_at__gt=now - SESSION_LENGTH)
-        .order_by("-started_at")
+def latest_session(*, user_id: int, now: dt.datetime) -> tuple[RefresherSession | None, int]:
+    """The person's sitting started less than SESSION_LENGTH before `now`, and how many
+    answers it holds; (None, 0) when there is none. One query."""
+    row = (
+        RefresherSession.objects.filter(user_id=user_id, started_at__gt=now - SESSION_LENGTH)
+        .annotate(answered=Count("reviews"))
+        .order_by("-started_at", "-pk")
+        .values_list("pk", "started_at", "answered")
         .first()
     )
-    if session is None or session.reviews.count() >= SESSION_SIZE:
+    if row is None:
+        return None, 0
+    pk, started_at, answered = row
+    return RefresherSession(pk=pk, user_id=user_id, started_at=started_at), answered
+
+
+def open_session(*, user_id: int, now: dt.datetime) -> RefresherSession | None:
+    """The sitting an answer at `now` belongs to: the latest one while it holds fewer than
+    SESSION_SIZE answers; None when a new one should start. One query."""
+    session, answered = latest_session(user_id=user_id, now=now)
+    if session is None or answered >= SESSION_SIZE:
         return None
     return session
 
@@ -273,7 +288,7 @@ def refresher_answer(
         right, canonical = _grade(locked, answer)
         # A conversation moment rates like a question here: the best reply is the right one.
         rating = scheduling.rating_for(right=right, confidence=confidence)
-        session = open_session(user=user, now=now) or RefresherSession.objects.create(
+        session = open_session(user_id=user.pk, now=now) or RefresherSession.objects.create(
             user=user, started_at=now
         )
         was_due_at = locked.due_at
@@ -324,3 +339,46 @@ def _grade(item: ReviewItem, answer: dict[str, Any]) -> tuple[bool, dict[str, An
     spec = spec_for(item.question.current)
     canonical = grading.validate_answer(spec, answer)
     return grading.fraction_for(spec, canonical) >= 1, canonical
+
+
+# --- The course setting ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def course_policy_save(
+    *, actor: User, course: Course, renews_recurring: bool, grace_days: int
+) -> CourseRefresherPolicy:
+    """Set whether up-to-date refreshers renew `course` when a recurring assignment comes
+    round, and how many days late a refresher may be. Logged in the activity log. Raises
+    ValidationError for grace days outside 0-60."""
+    if not 0 <= grace_days <= 60:
+        raise ValidationError({"grace_days": _("Choose between 0 and 60 days.")})
+    policy, _created = CourseRefresherPolicy.objects.select_for_update().get_or_create(
+        course=course
+    )
+    before = (policy.renews_recurring, policy.grace_days)
+    policy.renews_recurring = renews_recurring
+    policy.grace_days = grace_days
+    policy.save()
+    if before != (renews_recurring, grace_days) or _created:
+        version = course.published_version
+        audit_record(
+            actor=actor,
+            action="course.refresher_policy",
+            target_type="course",
+            target_id=course.pk,
+            target_label=version.title if version else course.slug,
+            changes={
+                "renews_recurring": (before[0], renews_recurring),
+                "grace_days": (before[1], grace_days),
+            },
+        )
+    return policy
+
+
+def policy_for(course_id: int) -> CourseRefresherPolicy:
+    """The course's refresher setting; the default (renews nothing) when never set. One
+    query."""
+    return CourseRefresherPolicy.objects.filter(course_id=course_id).first() or (
+        CourseRefresherPolicy(course_id=course_id)
+    )

@@ -53,6 +53,8 @@ from progress import services as progress_services
 from progress.assignments import assignment_create
 from progress.models import Assignment, AssignmentRule, Certificate
 from progress.rules import rule_create
+from refreshers import services as refresher_services
+from refreshers.models import Review, ReviewItem
 from tests.assessments.builders import build_quiz, single, truefalse
 from tests.assessments.scenarios.test_scenarios import build_scenario, reply
 from tests.courses.builders import build_course
@@ -122,6 +124,8 @@ class World:
     assignment: Assignment
     rule: AssignmentRule
     audit_entry: AuditEntry
+    review_item: ReviewItem  # the learner's, from the finished run's opening line
+    refresher_review: Review  # the learner's refresher answer to it
 
     def __getitem__(self, persona: str) -> User:
         return self.people[persona]
@@ -178,6 +182,17 @@ def build_world() -> World:
     )
     assert finished_run.finished_at is not None
     run = play.run_start(user=learner, scenario=scenario)
+    # The world is built in one transaction, so announcements never fire: record the run here.
+    refresher_services.items_record_run(run_id=finished_run.pk)
+    review_item = ReviewItem.objects.get(user=learner)
+    refresher_review = refresher_services.refresher_answer(
+        user=learner,
+        item=review_item,
+        reps_seen=review_item.reps,
+        answer={"reply": reply(scenario, "I'm sorry").pk},
+        confidence=3,
+        now=review_item.due_at,
+    )
 
     path = course_services.path_create(
         slug="new-starters", title="New starters", courses=[course], is_published=True
@@ -231,6 +246,8 @@ def build_world() -> World:
             course=build_course(slug="rules-only", title="Rules only", modules=1, lessons=1),
         ),
         audit_entry=AuditEntryFactory(actor=admin),
+        review_item=review_item,
+        refresher_review=refresher_review,
     )
 
 
@@ -581,6 +598,16 @@ TABLE: dict[str, Row | tuple[Row, ...]] = {
         args=lambda w: [w.scenario.slug, w.run.pk],
         post=OWNER.succeeds_with(302),
         data=lambda w: {"reply": w.scenario_reply.pk},
+    ),
+    # refreshers: the learner's own (refreshers/permissions.py); the course setting for authors
+    "refreshers": Row(get=SIGNED_IN),
+    "refresher_next": Row(get=SIGNED_IN),
+    "refresher_answer": Row(
+        args=lambda w: [w.review_item.pk], post=OWNER.succeeds_with(INVALID)
+    ),
+    "refresher_feedback": Row(args=lambda w: [w.refresher_review.pk], get=OWNER),
+    "author_course_refreshers": Row(
+        args=course_pk, get=AUTHOR, post=AUTHOR.succeeds_with(INVALID)
     ),
     # assessments/scenarios: authoring
     "author_scenarios": Row(get=AUTHOR),

@@ -602,13 +602,9 @@ TABLE: dict[str, Row | tuple[Row, ...]] = {
     # refreshers: the learner's own (refreshers/permissions.py); the course setting for authors
     "refreshers": Row(get=SIGNED_IN),
     "refresher_next": Row(get=SIGNED_IN),
-    "refresher_answer": Row(
-        args=lambda w: [w.review_item.pk], post=OWNER.succeeds_with(INVALID)
-    ),
+    "refresher_answer": Row(args=lambda w: [w.review_item.pk], post=OWNER.succeeds_with(INVALID)),
     "refresher_feedback": Row(args=lambda w: [w.refresher_review.pk], get=OWNER),
-    "author_course_refreshers": Row(
-        args=course_pk, get=AUTHOR, post=AUTHOR.succeeds_with(INVALID)
-    ),
+    "author_course_refreshers": Row(args=course_pk, get=AUTHOR, post=AUTHOR.succeeds_with(INVALID)),
     # assessments/scenarios: authoring
     "author_scenarios": Row(get=AUTHOR),
     "author_scenario_new": Row(get=AUTHOR, post=AUTHOR.succeeds_with(INVALID)),

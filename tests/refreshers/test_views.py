@@ -78,8 +78,11 @@ def test_answering_reschedules_and_shows_feedback_then_the_end_screen(client, le
         shown = display.attempt_item(second)
         client.post(
             reverse("refresher_answer", args=[second.pk]),
-            {"reps": second.reps, "q0-choice": shown.option_order.index(wrong.pk) + 1,
-             "q0-confidence": "3"},
+            {
+                "reps": second.reps,
+                "q0-choice": shown.option_order.index(wrong.pk) + 1,
+                "q0-confidence": "3",
+            },
         )
         second.refresh_from_db()
         assert second.due_at == LATER + dt.timedelta(days=1)  # certain but wrong: tomorrow
@@ -157,7 +160,10 @@ def test_nobody_else_can_answer_or_read_a_learners_refresher(
         client.post(reverse("refresher_answer", args=[item.pk]), data)
         review = Review.objects.get(source="refresher")
         client.force_login(request.getfixturevalue(persona))
-        assert client.post(reverse("refresher_answer", args=[due_items[1].pk]), data).status_code == 404
+        assert (
+            client.post(reverse("refresher_answer", args=[due_items[1].pk]), data).status_code
+            == 404
+        )
         assert client.get(reverse("refresher_feedback", args=[review.pk])).status_code == 404
     assert Review.objects.filter(source="refresher").count() == 1
 

@@ -127,7 +127,7 @@ def team_progress(request: AuthedRequest) -> HttpResponse:
             "stuck": progress.stuck(now)[:10],
             "misconceptions": progress.misconceptions,
             "summaries": summaries,
-            "retention_rows": _retention_rows(page.object_list, now),
+            "retention_rows": _retention_rows(list(page.object_list), now),
             "weeks": weeks,
             "chart_data": {
                 "completions": {

@@ -155,19 +155,22 @@ class Sitting:
         return self.answered + 1
 
 
-def sitting_for(user_id: int, *, now: dt.datetime, more: bool = False) -> Sitting:
+def sitting_for(
+    user_id: int, *, now: dt.datetime, more: bool = False, load: bool = True
+) -> Sitting:
     """The current sitting (`services.latest_session`) and the next item to ask: the one due
     longest, with its question's options or its line's replies loaded. A sitting asks at most
     SESSION_SIZE; once it has, there is no next item unless `more` asks for a new sitting.
-    Seven queries with a question next, four at the end."""
+    Without `load`, the next item comes without its options (for pages that only count).
+    Seven queries with a question next, four at the end; three without `load`."""
     session, answered = latest_session(user_id=user_id, now=now)
     if session is not None and more and answered >= SESSION_SIZE:
         session, answered = None, 0
     room = SESSION_SIZE - answered
     due = ReviewItem.objects.for_learner(user_id).due(now)
-    item = (
-        due.select_related("question__current", "node__scenario")
-        .prefetch_related(
+    next_up = due.select_related("question__current", "node__scenario")
+    if load:
+        next_up = next_up.prefetch_related(
             Prefetch(
                 "question__current__choices", queryset=Choice.objects.order_by("position", "pk")
             ),
@@ -177,11 +180,7 @@ def sitting_for(user_id: int, *, now: dt.datetime, more: bool = False) -> Sittin
             "question__current__accepted",
             Prefetch("node__replies", queryset=ScenarioReply.objects.order_by("position", "pk")),
         )
-        .order_by("due_at", "pk")
-        .first()
-        if room > 0
-        else None
-    )
+    item = next_up.order_by("due_at", "pk").first() if room > 0 else None
     waiting = due.count()
     return Sitting(
         session=session,

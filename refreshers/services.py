@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -285,6 +285,13 @@ def refresher_answer(
             raise ValidationError(_("This one isn't due yet."), code="not_due")
         if not answer:
             raise ValidationError(_("Choose an answer first."), code="no_answer")
+        if (
+            locked.question is not None
+            and item.question is not None
+            and locked.question.current_id == item.question.current_id
+        ):
+            # The caller's copy has the version's options loaded; the version is the same.
+            locked.question.current = item.question.current
         right, canonical = _grade(locked, answer)
         # A conversation moment rates like a question here: the best reply is the right one.
         rating = scheduling.rating_for(right=right, confidence=confidence)
@@ -306,22 +313,20 @@ def refresher_answer(
                 "lapses",
             ]
         )
-        try:
-            with transaction.atomic():
-                return Review.objects.create(
-                    item=locked,
-                    session=session,
-                    source=Review.Source.REFRESHER,
-                    reviewed_at=now,
-                    was_due_at=was_due_at,
-                    rating=rating,
-                    right=right,
-                    confidence=confidence,
-                    answer=canonical,
-                    reps_before=reps_before,
-                )
-        except IntegrityError as exc:  # pragma: no cover - the row lock above prevents it
-            raise ValidationError(_("That page was out of date."), code="stale") from exc
+        # The row lock above makes this the only answer for `reps_before`; the unique
+        # constraint on (item, reps_before) stands behind it.
+        return Review.objects.create(
+            item=locked,
+            session=session,
+            source=Review.Source.REFRESHER,
+            reviewed_at=now,
+            was_due_at=was_due_at,
+            rating=rating,
+            right=right,
+            confidence=confidence,
+            answer=canonical,
+            reps_before=reps_before,
+        )
 
 
 def _grade(item: ReviewItem, answer: dict[str, Any]) -> tuple[bool, dict[str, Any]]:

@@ -9,10 +9,12 @@ again with the message beside it (400), keeping what was chosen.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -37,17 +39,19 @@ def refreshers_home(request: AuthedRequest) -> HttpResponse:
 
 def _render_item(
     request: AuthedRequest,
-    sitting: selectors.Sitting,
+    item: ReviewItem,
+    now: datetime,
     *,
     problem: str = "",
     given: dict[str, Any] | None = None,
-    status: int = 200,
 ) -> HttpResponse:
-    assert sitting.item is not None
-    screen = display.screen_for(sitting.item)
+    """The refresher screen for `item` (its options or replies loaded); with a `problem`, as
+    a 400 with the message beside the question and what the learner gave kept."""
+    sitting = selectors.sitting_for(request.user.pk, now=now, load=False)
+    screen = display.screen_for(item)
     if given is not None and screen.view is not None:
         # Keep what the learner chose when the page comes back with a message.
-        shown = display.attempt_item(sitting.item, answer=given)
+        shown = display.attempt_item(item, answer=given)
         screen.view = display.quiz_display.item_view(shown)
     return render(
         request,
@@ -60,7 +64,7 @@ def _render_item(
             "given_confidence": (given or {}).get("confidence"),
             "confidence_choices": AttemptItem.Confidence.choices,
         },
-        status=status,
+        status=400 if problem else 200,
     )
 
 
@@ -72,28 +76,32 @@ def refresher_next(request: AuthedRequest) -> HttpResponse:
     if sitting.item is None:
         summary = selectors.summary_for(request.user.pk, now=now)
         return render(request, "refreshers/done.html", {"sitting": sitting, "summary": summary})
-    return _render_item(request, sitting)
+    return render(
+        request,
+        "refreshers/item.html",
+        {
+            "sitting": sitting,
+            "screen": display.screen_for(sitting.item),
+            "confidence_choices": AttemptItem.Confidence.choices,
+        },
+    )
 
 
 @login_required
 @require_POST
 def refresher_answer(request: AuthedRequest, pk: int) -> HttpResponse:
-    item = permissions.get_item_for(request.user, pk)
+    item = _loaded(permissions.get_item_for(request.user, pk))
     now = timezone.now()
     reps_seen = ascii_int(request.POST.get("reps", ""))
     if reps_seen is None:
         return HttpResponse(_("That page was out of date; open the refresher again."), status=400)
-    sitting = selectors.sitting_for(request.user.pk, now=now)
-    if sitting.item is None or sitting.item.pk != item.pk:
-        # Another tab, or an item no longer first in line: answer it all the same when due.
-        sitting.item = _loaded(item)
     given: dict[str, Any] = {}
     try:
-        answer, confidence = display.answer_from_post(sitting.item, request.POST)
+        answer, confidence = display.answer_from_post(item, request.POST)
         given = dict(answer or {}, confidence=confidence)
         review = services.refresher_answer(
             user=request.user,
-            item=sitting.item,
+            item=item,
             reps_seen=reps_seen,
             answer=answer,
             confidence=confidence,
@@ -102,14 +110,10 @@ def refresher_answer(request: AuthedRequest, pk: int) -> HttpResponse:
     except services.AlreadyAnswered as exc:
         return redirect("refresher_feedback", exc.review.pk)
     except display.AnswerProblem as exc:
-        return _render_item(request, sitting, problem=str(exc), status=400)
+        return _render_item(request, item, now, problem=str(exc))
     except grading.InvalidAnswer:
-        return _render_item(
-            request,
-            sitting,
-            problem=_("That answer doesn't fit this question. Choose again."),
-            status=400,
-        )
+        problem = _("That answer doesn't fit this question. Choose again.")
+        return _render_item(request, item, now, problem=problem)
     except ValidationError as exc:
         if exc.code in {"stale", "not_due"}:
             return render(
@@ -118,26 +122,23 @@ def refresher_answer(request: AuthedRequest, pk: int) -> HttpResponse:
                 {"message": " ".join(exc.messages)},
                 status=409,
             )
-        return _render_item(
-            request, sitting, problem=" ".join(exc.messages), given=given, status=400
-        )
+        return _render_item(request, item, now, problem=" ".join(exc.messages), given=given)
     return redirect("refresher_feedback", review.pk)
 
 
 def _loaded(item: ReviewItem) -> ReviewItem:
-    """The item with its options or replies loaded, for an answer posted out of turn."""
-    loaded = (
-        ReviewItem.objects.filter(pk=item.pk)
-        .select_related("question__current", "node__scenario")
-        .prefetch_related(
+    """`item` (fetched through permissions) with its options or its line's replies loaded:
+    three queries for a question, one for a moment."""
+    if item.kind == ReviewItem.Kind.MOMENT:
+        prefetch_related_objects([item], "node__replies")
+    else:
+        prefetch_related_objects(
+            [item],
             "question__current__choices",
             "question__current__pairs",
             "question__current__accepted",
-            "node__replies",
         )
-        .get()
-    )
-    return loaded
+    return item
 
 
 @login_required
@@ -145,11 +146,10 @@ def _loaded(item: ReviewItem) -> ReviewItem:
 def refresher_feedback(request: AuthedRequest, pk: int) -> HttpResponse:
     review = permissions.get_review_for(request.user, pk)
     item = _loaded(review.item)
-    review.item = item
     replies: list[ScenarioReply] = list(item.node.replies.all()) if item.node else []
     feedback = display.feedback_for(review, replies)
     now = timezone.now()
-    sitting = selectors.sitting_for(request.user.pk, now=now)
+    sitting = selectors.sitting_for(request.user.pk, now=now, load=False)
     return render(
         request,
         "refreshers/feedback.html",

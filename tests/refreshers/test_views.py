@@ -205,3 +205,27 @@ def test_signed_out_the_one_tap_link_asks_to_sign_in_and_comes_back(client, db):
     response = client.get(reverse("refresher_next"))
     assert response.status_code == 302
     assert "next=/refreshers/now/" in response["Location"]
+
+
+@pytest.mark.parametrize("questions", [2, 12])
+def test_refresher_pages_make_a_bounded_number_of_queries(
+    client, learner, django_assert_num_queries, django_capture_on_commit_callbacks, questions
+):
+    from tests.assessments.builders import build_quiz, single
+    from tests.courses.builders import build_course
+
+    course = build_course(slug="many", modules=1, lessons=1)
+    quiz = build_quiz(course, questions=[single(f"Q{n}") for n in range(questions)])
+    enrol(learner, course)
+    with time_machine.travel(DAY0, tick=False):
+        take_quiz(django_capture_on_commit_callbacks, quiz, learner, right=True)
+    client.force_login(learner)
+    with time_machine.travel(LATER, tick=False):
+        with django_assert_num_queries(9):
+            page = client.get(reverse("refresher_next"))
+        item = page.context["screen"].item
+        data = {"reps": item.reps, "q0-choice": "1", "q0-confidence": "2"}
+        with django_assert_num_queries(13):
+            response = client.post(reverse("refresher_answer", args=[item.pk]), data)
+        with django_assert_num_queries(10):
+            client.get(response["Location"])

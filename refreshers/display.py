@@ -25,6 +25,7 @@ from assessments.quizzes import grading
 from assessments.quizzes.display import ItemView
 from assessments.quizzes.services.attempts import spec_for
 from assessments.scenarios.specs import reply_total
+from config.parsing import ascii_int
 
 from .models import Review, ReviewItem
 
@@ -113,12 +114,14 @@ def screen_for(item: ReviewItem) -> Screen:
 
 
 def _number(value: str | None) -> int | None:
+    """A place or confidence from the form: None when empty; AnswerProblem when it isn't a
+    plain number."""
     if value in (None, ""):
         return None
-    assert value is not None
-    if not value.isascii() or not value.strip().isdigit():
+    number = ascii_int(value)
+    if number is None:
         raise AnswerProblem(_("That answer doesn't fit this question. Choose again."))
-    return int(value)
+    return number
 
 
 def answer_from_post(item: ReviewItem, data: QueryDict) -> tuple[dict[str, Any] | None, int | None]:

@@ -47,7 +47,7 @@ def test_dashboard_card_says_how_many_and_how_long_then_the_next_date(client, le
     assert "Next refresher on Thu 3 Dec" in page
     with time_machine.travel(LATER, tick=False):
         page = client.get(reverse("dashboard")).content.decode()
-    assert "Refresher: 2 to review, about 1 minutes" in page
+    assert "Refresher: 2 to review, about 1 minute<" in page
     assert reverse("refresher_next") in page
 
 
@@ -229,3 +229,16 @@ def test_refresher_pages_make_a_bounded_number_of_queries(
             response = client.post(reverse("refresher_answer", args=[item.pk]), data)
         with django_assert_num_queries(10):
             client.get(response["Location"])
+
+
+def test_the_right_option_moves_between_reviews_so_the_place_gives_nothing_away(learner, due_items):
+    """ "Pick the first option" (or any fixed place) scores what guessing scores: over many
+    reviews the right option lands in every place, in the same share as any other option."""
+    item = ReviewItem.objects.select_related("question__current").get(pk=due_items[0].pk)
+    right = Choice.objects.get(version=item.question.current, fraction=1).pk
+    places = []
+    for reps in range(300):
+        item.reps = reps
+        places.append(display.attempt_item(item).option_order.index(right) + 1)
+    shares = {place: places.count(place) / len(places) for place in (1, 2, 3)}
+    assert all(0.25 < share < 0.42 for share in shares.values()), shares

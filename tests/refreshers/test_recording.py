@@ -7,9 +7,14 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.urls import reverse
 
+from assessments.quizzes.services import attempts
+from assessments.scenarios.services import play
 from refreshers import services
 from refreshers.models import Review, ReviewItem
+from tests.assessments.quizzes.test_preview import right_answers
+from tests.assessments.scenarios.test_scenarios import build_scenario, reply
 from tests.refreshers.builders import course_with_quiz, play_scenario, take_quiz
 
 pytestmark = pytest.mark.django_db
@@ -82,8 +87,6 @@ def test_a_second_attempt_rates_the_same_items_again(learner, django_capture_on_
 
 
 def test_an_unanswered_question_makes_no_item(learner, django_capture_on_commit_callbacks):
-    from assessments.quizzes.services import attempts
-
     _course, quiz = course_with_quiz()
     with django_capture_on_commit_callbacks(execute=True):
         attempt = attempts.attempt_start(quiz=quiz, user=learner)
@@ -93,8 +96,6 @@ def test_an_unanswered_question_makes_no_item(learner, django_capture_on_commit_
 
 def test_an_attempt_rolled_back_announces_nothing(learner, django_capture_on_commit_callbacks):
     _course, quiz = course_with_quiz()
-    from assessments.quizzes.services import attempts
-
     attempt = attempts.attempt_start(quiz=quiz, user=learner)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         attempts.attempt_submit(attempt=attempt)
@@ -134,11 +135,25 @@ def test_a_reply_that_scores_below_zero_comes_back_tomorrow(
 
 
 def test_an_unfinished_run_makes_no_item(learner, django_capture_on_commit_callbacks):
-    from assessments.scenarios.services import play
-    from tests.assessments.scenarios.test_scenarios import build_scenario, reply
-
     scenario = build_scenario()
     with django_capture_on_commit_callbacks(execute=True):
         run = play.run_start(user=learner, scenario=scenario)
         play.run_reply(run=run, reply_id=reply(scenario, "What's your order").pk, step=0)
     assert not ReviewItem.objects.exists()
+
+
+def test_authors_trying_a_quiz_or_walking_a_conversation_make_no_items(
+    client, admin, django_capture_on_commit_callbacks
+):
+    _course, quiz = course_with_quiz()
+    scenario = build_scenario()
+    opening = reply(scenario, "Please calm")
+    client.force_login(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        tried = client.post(reverse("author_quiz_preview", args=[quiz.pk]), right_answers(quiz))
+        walked = client.get(
+            reverse("author_scenario_preview", args=[scenario.pk]), {"path": str(opening.pk)}
+        )
+    assert tried.status_code == walked.status_code == 200
+    assert not ReviewItem.objects.exists()
+    assert not Review.objects.exists()

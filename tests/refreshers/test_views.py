@@ -14,6 +14,8 @@ from assessments.models import Choice
 from refreshers import display
 from refreshers.models import Review, ReviewItem
 from refreshers.selectors import sitting_for
+from tests.assessments.builders import build_quiz, single
+from tests.courses.builders import build_course
 from tests.refreshers.builders import course_with_quiz, enrol, play_scenario, take_quiz
 
 pytestmark = pytest.mark.django_db
@@ -211,9 +213,6 @@ def test_signed_out_the_one_tap_link_asks_to_sign_in_and_comes_back(client, db):
 def test_refresher_pages_make_a_bounded_number_of_queries(
     client, learner, django_assert_num_queries, django_capture_on_commit_callbacks, questions
 ):
-    from tests.assessments.builders import build_quiz, single
-    from tests.courses.builders import build_course
-
     course = build_course(slug="many", modules=1, lessons=1)
     quiz = build_quiz(course, questions=[single(f"Q{n}") for n in range(questions)])
     enrol(learner, course)

@@ -96,3 +96,27 @@ def test_a_learner_refreshes_from_the_dashboard_and_sees_the_next_date(
 
     page.goto("/dashboard/")
     expect(page.locator(".refresher-card")).to_contain_text("Next refresher on")
+
+
+def test_a_manager_sees_how_well_their_people_remember(
+    new_page: Callable[[str], Page],
+    viewport: str,
+    refreshers_due: User,
+    sign_in: Callable[..., None],
+    axe: Axe,
+    screenshot: Callable[..., object],
+    fits_width: Callable[[Page], None],
+) -> None:
+    page = new_page(viewport)
+    sign_in(page, "manager@example.com")
+    page.goto("/team/")
+    section = page.locator("section", has=page.get_by_role("heading", name="Remembering it"))
+    expect(section.get_by_role("link", name="Leo Learner")).to_be_visible()
+    axe(page)
+    fits_width(page)
+    section.get_by_role("link", name="Leo Learner").click()
+    topic = page.locator("section", has=page.get_by_role("heading", name="Remembering it"))
+    expect(topic).to_contain_text("Calm under fire: Module 1")
+    axe(page)
+    fits_width(page)
+    screenshot(page, "person")

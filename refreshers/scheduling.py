@@ -4,7 +4,8 @@ Pure functions over a `ReviewItem`'s card fields and the `fsrs` package; no quer
 
 Choices (docs/adr/0011-spaced-refreshers.md):
 - No learning steps of minutes: refreshers are short sittings days apart, not a flash-card
-  drill, so even a wrong answer comes back the next day, not in ten minutes.
+  drill. A wrong answer comes back the next day, not in ten minutes, and so does one the
+  learner had known for months (a one-day relearning step; without it fsrs would wait a week).
 - No fuzz: a due date is explainable ("you missed it while sure, so it's back tomorrow").
 - The rating comes from correctness and stated confidence (`rating_for`).
 """
@@ -20,7 +21,10 @@ from assessments.models import AttemptItem
 from .models import Review, ReviewItem
 
 SCHEDULER = Scheduler(
-    desired_retention=0.9, learning_steps=(), relearning_steps=(), enable_fuzzing=False
+    desired_retention=0.9,
+    learning_steps=(),
+    relearning_steps=(dt.timedelta(days=1),),
+    enable_fuzzing=False,
 )
 
 CERTAIN = AttemptItem.Confidence.CERTAIN

@@ -23,7 +23,7 @@ def get_item_for(user: AnyUser, pk: int) -> ReviewItem:
         raise Http404
     item = (
         ReviewItem.objects.for_learner(user.pk)
-        .select_related("question__current", "node__scenario")
+        .select_related("question__current", "node__scenario", "course__published_version")
         .filter(pk=pk)
         .first()
     )

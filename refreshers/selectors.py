@@ -168,7 +168,7 @@ def sitting_for(
         session, answered = None, 0
     room = SESSION_SIZE - answered
     due = ReviewItem.objects.for_learner(user_id).due(now)
-    next_up = due.select_related("question__current", "node__scenario")
+    next_up = due.select_related("question__current", "node__scenario", "course__published_version")
     if load:
         next_up = next_up.prefetch_related(
             Prefetch(

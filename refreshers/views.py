@@ -110,7 +110,9 @@ def refresher_answer(request: AuthedRequest, pk: int) -> HttpResponse:
     except services.AlreadyAnswered as exc:
         return redirect("refresher_feedback", exc.review.pk)
     except display.AnswerProblem as exc:
-        return _render_item(request, item, now, problem=str(exc))
+        # Keep how sure they said they were, when that part could be read.
+        kept = {"confidence": ascii_int(request.POST.get(f"{display.PREFIX}-confidence"))}
+        return _render_item(request, item, now, problem=str(exc), given=kept)
     except grading.InvalidAnswer:
         problem = _("That answer doesn't fit this question. Choose again.")
         return _render_item(request, item, now, problem=problem)

@@ -241,3 +241,18 @@ def test_the_right_option_moves_between_reviews_so_the_place_gives_nothing_away(
         places.append(display.attempt_item(item).option_order.index(right) + 1)
     shares = {place: places.count(place) / len(places) for place in (1, 2, 3)}
     assert all(0.25 < share < 0.42 for share in shares.values()), shares
+
+
+def test_an_unreadable_answer_keeps_how_sure_they_were(client, learner, due_items):
+    client.force_login(learner)
+    item = due_items[0]
+    with time_machine.travel(LATER, tick=False):
+        response = client.post(
+            reverse("refresher_answer", args=[item.pk]),
+            {"reps": item.reps, "q0-choice": "7", "q0-confidence": "1"},
+        )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Choose again." in page
+    assert re.search(r'value="1"\s+checked', page)
+    assert not Review.objects.filter(source="refresher").exists()

@@ -12,10 +12,12 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from assessments.quizzes.services import attempts
+from assessments.scenarios.services import play
 from courses.services import enrolment_create
 from learners.models import User
 from refreshers.models import ReviewItem
 from tests.assessments.builders import build_quiz, single, truefalse
+from tests.assessments.scenarios.test_scenarios import build_scenario, reply
 from tests.courses.builders import build_course
 
 pytestmark = pytest.mark.e2e
@@ -55,6 +57,7 @@ def test_a_learner_refreshes_from_the_dashboard_and_sees_the_next_date(
     card = page.locator(".refresher-card")
     expect(card).to_contain_text("Refresher: 2 to review, about 1 minute")
     screenshot(page, "dashboard")
+    axe(page)
     fits_width(page)
 
     card.get_by_role("button", name="Start the refresher").click()
@@ -120,3 +123,37 @@ def test_a_manager_sees_how_well_their_people_remember(
     axe(page)
     fits_width(page)
     screenshot(page, "person")
+
+
+def test_a_conversation_moment_comes_back_as_the_customers_line(
+    phone_page: Page,
+    demo: None,
+    sign_in: Callable[..., None],
+    axe: Axe,
+    screenshot: Callable[..., object],
+    fits_width: Callable[[Page], None],
+) -> None:
+    learner = User.objects.get(email=LEARNER)
+    scenario = build_scenario()
+    enrolment_create(user=learner, course=scenario.course)
+    run = play.run_start(user=learner, scenario=scenario)
+    play.run_reply(run=run, reply_id=reply(scenario, "Please calm down.").pk, step=0)
+    ReviewItem.objects.filter(user=learner).update(due_at=timezone.now() - dt.timedelta(days=1))
+
+    page = phone_page
+    sign_in(page, LEARNER)
+    page.goto("/refreshers/now/")
+    expect(page.locator(".customer-line")).to_contain_text("second time you've sent me")
+    expect(page.get_by_text("FEEDBACK-", exact=False)).to_have_count(0)
+    axe(page)
+    fits_width(page)
+    screenshot(page, "moment")
+    page.get_by_label("Please calm down.").check()
+    page.get_by_label("Certain", exact=True).check()
+    page.get_by_role("button", name="Check my answer").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not quite")
+    expect(page.get_by_text("You were certain, so this one comes back tomorrow.")).to_be_visible()
+    expect(page.locator(".refresher-feedback")).to_contain_text("A better reply:")
+    axe(page)
+    fits_width(page)
+    screenshot(page, "moment-feedback")

@@ -109,6 +109,8 @@ class ReviewItem(models.Model):
         ]
         indexes = [
             models.Index(fields=["user", "due_at"], name="reviewitem_user_due"),
+            # The reminders' question, "who has anything due", reads every person's items.
+            models.Index(fields=["due_at"], name="reviewitem_due"),
             models.Index(fields=["course", "user"], name="reviewitem_course_user"),
         ]
 

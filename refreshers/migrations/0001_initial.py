@@ -6,118 +6,265 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('assessments', '0003_question_audio'),
-        ('courses', '0002_enrolment'),
+        ("assessments", "0003_question_audio"),
+        ("courses", "0002_enrolment"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CourseRefresherPolicy',
+            name="CourseRefresherPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('renews_recurring', models.BooleanField(default=False, help_text='When a recurring assignment comes round, people who kept their refreshers up to date keep their certificate for another round instead of taking the course again.', verbose_name='Up-to-date refreshers renew this course')),
-                ('grace_days', models.PositiveSmallIntegerField(default=7, help_text='How late a refresher can be and still count as up to date.', verbose_name='Days a refresher may wait')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('course', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='courses.course')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "renews_recurring",
+                    models.BooleanField(
+                        default=False,
+                        help_text="When a recurring assignment comes round, people who kept their refreshers up to date keep their certificate for another round instead of taking the course again.",
+                        verbose_name="Up-to-date refreshers renew this course",
+                    ),
+                ),
+                (
+                    "grace_days",
+                    models.PositiveSmallIntegerField(
+                        default=7,
+                        help_text="How late a refresher can be and still count as up to date.",
+                        verbose_name="Days a refresher may wait",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "course",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="courses.course",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RefresherSession',
+            name="RefresherSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField()),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='refresher_sessions', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_at", models.DateTimeField()),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="refresher_sessions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at'],
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='ReviewItem',
+            name="ReviewItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('question', 'Quiz question'), ('moment', 'Conversation moment')], max_length=10)),
-                ('module_key', models.UUIDField(blank=True, null=True)),
-                ('state', models.PositiveSmallIntegerField(choices=[(1, 'Learning'), (2, 'Review'), (3, 'Relearning')], default=1)),
-                ('step', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('stability', models.FloatField(blank=True, null=True)),
-                ('difficulty', models.FloatField(blank=True, null=True)),
-                ('due_at', models.DateTimeField()),
-                ('last_review_at', models.DateTimeField(blank=True, null=True)),
-                ('reps', models.PositiveIntegerField(default=0)),
-                ('lapses', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='courses.course')),
-                ('node', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='assessments.scenarionode')),
-                ('question', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='assessments.question')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='review_items', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("question", "Quiz question"), ("moment", "Conversation moment")],
+                        max_length=10,
+                    ),
+                ),
+                ("module_key", models.UUIDField(blank=True, null=True)),
+                (
+                    "state",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "Learning"), (2, "Review"), (3, "Relearning")], default=1
+                    ),
+                ),
+                ("step", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("stability", models.FloatField(blank=True, null=True)),
+                ("difficulty", models.FloatField(blank=True, null=True)),
+                ("due_at", models.DateTimeField()),
+                ("last_review_at", models.DateTimeField(blank=True, null=True)),
+                ("reps", models.PositiveIntegerField(default=0)),
+                ("lapses", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="courses.course",
+                    ),
+                ),
+                (
+                    "node",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="assessments.scenarionode",
+                    ),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="assessments.question",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review_items",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_at', 'pk'],
+                "ordering": ["due_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Review',
+            name="Review",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('quiz', 'Quiz'), ('practice', 'Practice conversation'), ('refresher', 'Refresher')], max_length=10)),
-                ('reviewed_at', models.DateTimeField()),
-                ('was_due_at', models.DateTimeField(blank=True, null=True)),
-                ('rating', models.PositiveSmallIntegerField(choices=[(1, 'Again'), (2, 'Hard'), (3, 'Good'), (4, 'Easy')])),
-                ('right', models.BooleanField()),
-                ('confidence', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('answer', models.JSONField(blank=True, null=True)),
-                ('reps_before', models.PositiveIntegerField()),
-                ('session', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='refreshers.refreshersession')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='refreshers.reviewitem')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("quiz", "Quiz"),
+                            ("practice", "Practice conversation"),
+                            ("refresher", "Refresher"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("reviewed_at", models.DateTimeField()),
+                ("was_due_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "rating",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "Again"), (2, "Hard"), (3, "Good"), (4, "Easy")]
+                    ),
+                ),
+                ("right", models.BooleanField()),
+                ("confidence", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("answer", models.JSONField(blank=True, null=True)),
+                ("reps_before", models.PositiveIntegerField()),
+                (
+                    "session",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="refreshers.refreshersession",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="refreshers.reviewitem",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-reviewed_at', '-pk'],
+                "ordering": ["-reviewed_at", "-pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='refreshersession',
-            index=models.Index(fields=['user', 'started_at'], name='refreshersession_recent'),
+            model_name="refreshersession",
+            index=models.Index(fields=["user", "started_at"], name="refreshersession_recent"),
         ),
         migrations.AddIndex(
-            model_name='reviewitem',
-            index=models.Index(fields=['user', 'due_at'], name='reviewitem_user_due'),
+            model_name="reviewitem",
+            index=models.Index(fields=["user", "due_at"], name="reviewitem_user_due"),
         ),
         migrations.AddIndex(
-            model_name='reviewitem',
-            index=models.Index(fields=['due_at'], name='reviewitem_due'),
+            model_name="reviewitem",
+            index=models.Index(fields=["due_at"], name="reviewitem_due"),
         ),
         migrations.AddIndex(
-            model_name='reviewitem',
-            index=models.Index(fields=['course', 'user'], name='reviewitem_course_user'),
+            model_name="reviewitem",
+            index=models.Index(fields=["course", "user"], name="reviewitem_course_user"),
         ),
         migrations.AddConstraint(
-            model_name='reviewitem',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'question'), ('node__isnull', True), ('question__isnull', False)), models.Q(('kind', 'moment'), ('node__isnull', False), ('question__isnull', True)), _connector='OR'), name='reviewitem_question_xor_moment'),
+            model_name="reviewitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("kind", "question"), ("node__isnull", True), ("question__isnull", False)
+                    ),
+                    models.Q(
+                        ("kind", "moment"), ("node__isnull", False), ("question__isnull", True)
+                    ),
+                    _connector="OR",
+                ),
+                name="reviewitem_question_xor_moment",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reviewitem',
-            constraint=models.UniqueConstraint(condition=models.Q(('question__isnull', False)), fields=('user', 'question'), name='reviewitem_one_per_question'),
+            model_name="reviewitem",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("question__isnull", False)),
+                fields=("user", "question"),
+                name="reviewitem_one_per_question",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reviewitem',
-            constraint=models.UniqueConstraint(condition=models.Q(('node__isnull', False)), fields=('user', 'node'), name='reviewitem_one_per_moment'),
+            model_name="reviewitem",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("node__isnull", False)),
+                fields=("user", "node"),
+                name="reviewitem_one_per_moment",
+            ),
         ),
         migrations.AddIndex(
-            model_name='review',
-            index=models.Index(fields=['item', 'reviewed_at'], name='review_item_time'),
+            model_name="review",
+            index=models.Index(fields=["item", "reviewed_at"], name="review_item_time"),
         ),
         migrations.AddConstraint(
-            model_name='review',
-            constraint=models.UniqueConstraint(fields=('item', 'reps_before'), name='review_once_per_rep'),
+            model_name="review",
+            constraint=models.UniqueConstraint(
+                fields=("item", "reps_before"), name="review_once_per_rep"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='review',
-            constraint=models.CheckConstraint(condition=models.Q(('confidence__isnull', True), ('confidence__in', [1, 2, 3]), _connector='OR'), name='review_confidence_range'),
+            model_name="review",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("confidence__isnull", True), ("confidence__in", [1, 2, 3]), _connector="OR"
+                ),
+                name="review_confidence_range",
+            ),
         ),
     ]

@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "learners",
     "courses",
     "assessments",
+    "refreshers",
     "progress",
 ]
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("learners.urls")),
     path("", include("courses.urls")),
     path("", include("assessments.urls")),
+    path("", include("refreshers.urls")),
     path("", include("progress.urls")),
 ]
 

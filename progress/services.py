@@ -20,7 +20,7 @@ from courses.models import Course, Enrolment, Lesson
 from learners.models import User
 
 from .models import Assignment, Certificate, LessonProgress
-from .recurrence import add_months
+from .months import add_months
 
 # A page reports time in small pings; one ping never counts for more than this, so a tab left
 # open overnight does not claim hours of study.

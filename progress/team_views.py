@@ -22,6 +22,7 @@ from django.views.decorators.http import require_safe
 from config.http import AuthedRequest
 from courses.models import Course
 from learners.models import User
+from refreshers import selectors as refresher_selectors
 
 from . import permissions, person, team
 from .forms import TeamProgressFilter
@@ -94,6 +95,14 @@ def _summaries(rows: list[team.PersonRow]) -> list[TeamSummary]:
     return list(by_team.values())
 
 
+def _retention_rows(
+    rows: list[team.PersonRow], now: dt.datetime
+) -> list[tuple[User, refresher_selectors.Retention]]:
+    """(person, retention) for the people on this page who have refreshers. Two queries."""
+    retention = refresher_selectors.retention_by_person([r.person.pk for r in rows], now=now)
+    return [(r.person, retention[r.person.pk]) for r in rows if r.person.pk in retention]
+
+
 @login_required
 @require_safe
 def team_progress(request: AuthedRequest) -> HttpResponse:
@@ -118,6 +127,7 @@ def team_progress(request: AuthedRequest) -> HttpResponse:
             "stuck": progress.stuck(now)[:10],
             "misconceptions": progress.misconceptions,
             "summaries": summaries,
+            "retention_rows": _retention_rows(list(page.object_list), now),
             "weeks": weeks,
             "chart_data": {
                 "completions": {
@@ -141,10 +151,14 @@ def team_progress(request: AuthedRequest) -> HttpResponse:
 @require_safe
 def person_progress(request: AuthedRequest, pk: int) -> HttpResponse:
     someone = permissions.get_person_progress_for(request.user, pk)
+    now = timezone.now()
     return render(
         request,
         "progress/person_progress.html",
-        {"p": person.person_progress(someone, now=timezone.now())},
+        {
+            "p": person.person_progress(someone, now=now),
+            "retention": refresher_selectors.retention_by_topic(someone.pk, now=now),
+        },
     )
 
 

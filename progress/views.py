@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,6 +26,7 @@ from courses.selectors import Outline, catalog_of, path_with_courses
 from learners import permissions as people_permissions
 from learners.models import Invitation, Membership, Team, User
 from learners.permissions import is_training_admin
+from refreshers import selectors as refresher_selectors
 
 from . import selectors, services
 from .models import Certificate
@@ -56,6 +58,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         "completed": [e for e in enrolments if e.completed_at is not None],
         "next_step": selectors.next_step_for(user, enrolments),
         "certificates": list(Certificate.objects.filter(user=user)),
+        "refreshers": refresher_selectors.summary_for(user.pk, now=timezone.now()),
         # A first visit: nothing started yet, so the page welcomes and offers one clear start.
         "first_visit": not any(e.last_activity_at for e in enrolments),
         "starter_path": None

@@ -55,6 +55,8 @@ from progress import services as progress_services
 from progress.assignments import assignment_create
 from progress.models import Assignment, AssignmentRule, Certificate
 from progress.rules import rule_create
+from refreshers import services as refresher_services
+from refreshers.models import Review, ReviewItem
 from tests.assessments.builders import build_quiz, single, truefalse
 from tests.assessments.scenarios.test_scenarios import build_scenario, reply
 from tests.courses.builders import build_course
@@ -125,6 +127,8 @@ class World:
     rule: AssignmentRule
     audit_entry: AuditEntry
     import_job: ImportJob  # the admin's, still waiting in the queue
+    review_item: ReviewItem  # the learner's, from the finished run's opening line
+    refresher_review: Review  # the learner's refresher answer to it
 
     def __getitem__(self, persona: str) -> User:
         return self.people[persona]
@@ -181,6 +185,17 @@ def build_world() -> World:
     )
     assert finished_run.finished_at is not None
     run = play.run_start(user=learner, scenario=scenario)
+    # The world is built in one transaction, so announcements never fire: record the run here.
+    refresher_services.items_record_run(run_id=finished_run.pk)
+    review_item = ReviewItem.objects.get(user=learner)
+    refresher_review = refresher_services.refresher_answer(
+        user=learner,
+        item=review_item,
+        reps_seen=review_item.reps,
+        answer={"reply": reply(scenario, "I'm sorry").pk},
+        confidence=3,
+        now=review_item.due_at,
+    )
 
     path = course_services.path_create(
         slug="new-starters", title="New starters", courses=[course], is_published=True
@@ -240,6 +255,8 @@ def build_world() -> World:
             filename="calm.gift",
             bank_path=["Imported"],
         ),
+        review_item=review_item,
+        refresher_review=refresher_review,
     )
 
 
@@ -596,6 +613,12 @@ TABLE: dict[str, Row | tuple[Row, ...]] = {
         post=OWNER.succeeds_with(302),
         data=lambda w: {"reply": w.scenario_reply.pk},
     ),
+    # refreshers: the learner's own (refreshers/permissions.py); the course setting for authors
+    "refreshers": Row(get=SIGNED_IN),
+    "refresher_next": Row(get=SIGNED_IN),
+    "refresher_answer": Row(args=lambda w: [w.review_item.pk], post=OWNER.succeeds_with(INVALID)),
+    "refresher_feedback": Row(args=lambda w: [w.refresher_review.pk], get=OWNER),
+    "author_course_refreshers": Row(args=course_pk, get=AUTHOR, post=AUTHOR.succeeds_with(INVALID)),
     # assessments/scenarios: authoring
     "author_scenarios": Row(get=AUTHOR),
     "author_scenario_new": Row(get=AUTHOR, post=AUTHOR.succeeds_with(INVALID)),

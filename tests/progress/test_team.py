@@ -123,8 +123,9 @@ def test_the_team_page_query_count_is_fixed(
     for course in courses:
         assignment_create(actor=manager, people=people, course=course)
     client.force_login(manager)
-    # ... plus the courses' required quizzes and practice conversations (progress_for)
-    with django_assert_num_queries(15):
+    # ... plus the courses' required quizzes and practice conversations (progress_for), and
+    # two for how well people remember (refreshers.selectors.retention_by_person)
+    with django_assert_num_queries(17):
         response = client.get(reverse("team_progress"))
     assert len(response.context["rows"]) == size
     assert len(response.context["courses"]) == 3
@@ -188,8 +189,9 @@ def test_the_person_page_shows_everything_in_fixed_queries(
     scenario = build_scenario()
     play.run_start(user=learner, scenario=scenario)
     client.force_login(manager)
-    # The matrix's progress and the courses' progress each read required checks and passes.
-    with django_assert_num_queries(24):
+    # The matrix's progress and the courses' progress each read required checks and passes,
+    # and two queries say how well they remember (refreshers.selectors.retention_by_topic).
+    with django_assert_num_queries(26):
         response = client.get(reverse("person_progress", args=[learner.pk]))
     html = response.content.decode()
     assert "Leo Learner" in html and "Calm under fire" in html

@@ -196,8 +196,9 @@ def test_dashboard_query_count_with_courses_is_fixed(
         progress.lesson_complete(enrolment=enrolment, lesson_key=keys(course)[0])
     client.force_login(learner)
     # ... including the required checks of every course (progress_for: two queries while
-    # none is required) and the checkpoints of the course the next step is in (two)
-    with django_assert_num_queries(14):
+    # none is required), the checkpoints of the course the next step is in (two), and two for
+    # the refresher card (refreshers.selectors.summary_for)
+    with django_assert_num_queries(16):
         response = client.get(reverse("dashboard"))
     assert response.status_code == 200
     assert len(response.context["active"]) == size

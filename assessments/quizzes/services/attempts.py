@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from assessments.events import announce_attempt_graded
 from assessments.models import Attempt, AttemptItem, Question, QuestionVersion, Quiz
 from courses.events import announce_learner_progressed
 from learners.models import User
@@ -222,6 +223,8 @@ def _grade(attempt: Attempt, status: str, now: datetime) -> Attempt:
     attempt.percent = total.percent
     attempt.passed = attempt.percent >= attempt.quiz.pass_percent
     attempt.save(update_fields=["status", "submitted_at", "score", "percent", "passed"])
+    # Each answer becomes a review item for spaced refreshers (refreshers/receivers.py).
+    announce_attempt_graded(attempt_id=attempt.pk)
     return attempt
 
 

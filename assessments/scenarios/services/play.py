@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessments.events import announce_run_finished
 from assessments.models import Scenario, ScenarioNode, ScenarioReply, ScenarioRun
 from learners.models import User
 
@@ -99,6 +100,9 @@ def run_reply(*, run: ScenarioRun, reply_id: int, step: int | None = None) -> Sc
         # Finishing may complete the course (practice counts like a quiz).
         announce_learner_progressed(user_id=run.user_id, course_id=run.scenario.course_id)
     run.save()
+    if run.finished_at is not None:
+        # Its decision points become review items for spaced refreshers.
+        announce_run_finished(run_id=run.pk)
     return run
 
 

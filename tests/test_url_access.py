@@ -510,6 +510,7 @@ TABLE: dict[str, Row | tuple[Row, ...]] = {
     # The author who uploaded the file (the admin, here) and operators; other authors get 404
     # (tests/assessments/questions/test_import_jobs.py).
     "question_import_job": Row(args=lambda w: [w.import_job.pk], get=AUTHOR),
+    "question_import_help": Row(get=AUTHOR),
     "question_export": Row(get=AUTHOR, query=lambda w: {"bank": w.bank.pk}),
     # assessments/quizzes: the learner's pages
     "quiz_detail": Row(args=lambda w: [w.quiz.key], get=SIGNED_IN),

@@ -39,6 +39,7 @@ from . import imports, permissions, selectors, services
 from .editor import KIND_HELP, QuestionEditor
 from .forms import BankForm, QuestionImportForm
 from .interchange import MAX_UPLOAD_BYTES, bank_export
+from .interchange.common import MAX_CATEGORY_DEPTH
 from .preview import learner_preview
 
 IMPORT_TEMPLATE = "assessments/interchange/import.html"
@@ -301,6 +302,19 @@ def question_import(request: AuthedRequest) -> HttpResponse:
     # rather than this request failing after the file was safely stored.
     transaction.on_commit(partial(tasks.run_question_import.delay, job.pk), robust=True)
     return redirect("question_import_job", pk=job.pk)
+
+
+@login_required
+@require_GET
+def question_import_help(request: AuthedRequest) -> HttpResponse:
+    """How to write a Moodle XML or GIFT file that imports well, for authors: the part of
+    docs/question-import-formats.md they need, on a page they can open."""
+    require_author(request.user)
+    return render(
+        request,
+        "assessments/interchange/import_help.html",
+        {"max_mb": MAX_UPLOAD_BYTES // (1024 * 1024), "max_depth": MAX_CATEGORY_DEPTH},
+    )
 
 
 # A job still queued after this long is worth a word about the worker.

@@ -20,6 +20,11 @@ urlpatterns = [
     ),
     path("author/questions/import/", author_views.question_import, name="question_import"),
     path(
+        "author/questions/import/help/",
+        author_views.question_import_help,
+        name="question_import_help",
+    ),
+    path(
         "author/questions/import/<int:pk>/",
         author_views.question_import_job,
         name="question_import_job",

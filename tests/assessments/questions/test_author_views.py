@@ -552,3 +552,19 @@ def test_bank_list_query_count_is_fixed(client, admin, bank, django_assert_num_q
     client.force_login(admin)
     with django_assert_num_queries(3):  # session, user, bank tree
         assert client.get(reverse("author_banks")).status_code == 200
+
+
+def test_the_import_page_links_to_help_authors_can_open(client, admin):
+    client.force_login(admin)
+    page = client.get(reverse("question_import")).content.decode()
+    help_url = reverse("question_import_help")
+    assert f'href="{help_url}"' in page
+    assert "docs/question-import-formats.md" not in page  # a file authors can't open
+
+    help_page = client.get(help_url)
+    assert help_page.status_code == 200
+    html = help_page.content.decode()
+    for heading in ["Question types", "A GIFT file", "A Moodle XML file", "Pictures and sounds"]:
+        assert heading in html
+    assert "{=right ~wrong ~wrong}" in html
+    assert "at most 10 levels deep" in html  # the real limit, not a copy of it

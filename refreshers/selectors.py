@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from django.db import connection
 from django.db.models import (
     Avg,
     Count,
@@ -200,10 +201,15 @@ def _recall_sql(now: dt.datetime) -> RawSQL:
     `fsrs.Scheduler.get_card_retrievability`; tests/refreshers/test_selectors.py compares."""
     decay = -SCHEDULER.parameters[20]
     factor = 0.9 ** (1 / decay) - 1
+    last = '"refreshers_reviewitem"."last_review_at"'
+    if connection.vendor == "sqlite":
+        # The embedded database (`make run`): day arithmetic by julianday, and Django's own
+        # POWER function; CAST truncates, which is FLOOR for the non-negative days.
+        days = f"MAX(0, CAST(julianday(%s) - julianday({last}) AS INTEGER))"
+    else:
+        days = f"GREATEST(0, FLOOR(EXTRACT(EPOCH FROM (%s - {last})) / 86400))"
     return RawSQL(
-        "POWER(1 + %s * GREATEST(0, FLOOR(EXTRACT(EPOCH FROM (%s - "
-        '"refreshers_reviewitem"."last_review_at")) / 86400)) / '
-        '"refreshers_reviewitem"."stability", %s)',
+        f'POWER(1 + %s * {days} / "refreshers_reviewitem"."stability", %s)',
         (factor, now, decay),
         output_field=FloatField(),
     )

@@ -208,7 +208,8 @@ def _recall_sql(now: dt.datetime) -> RawSQL:
         days = f"MAX(0, CAST(julianday(%s) - julianday({last}) AS INTEGER))"
     else:
         days = f"GREATEST(0, FLOOR(EXTRACT(EPOCH FROM (%s - {last})) / 86400))"
-    return RawSQL(
+    # Only constants are spliced in; `now` and the parameters go as query parameters.
+    return RawSQL(  # noqa: S611
         f'POWER(1 + %s * {days} / "refreshers_reviewitem"."stability", %s)',
         (factor, now, decay),
         output_field=FloatField(),

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from assessments import content_check
 from assessments.models import Scenario, ScenarioNode
 from config.forms import add_service_errors
 from config.http import AuthedRequest
@@ -105,6 +106,7 @@ def scenario_new(request: AuthedRequest) -> HttpResponse:
                 slug=form.cleaned_data["slug"],
                 intro=form.cleaned_data["intro"],
                 required=form.cleaned_data["required"],
+                channel=form.cleaned_data["channel"] or Scenario.Channel.IN_PERSON,
             )
         except ValidationError as exc:
             _errors_to_form(form, exc)
@@ -180,9 +182,11 @@ def _editor(
                     "course": scenario.course_id,
                     "intro": scenario.intro,
                     "required": scenario.required,
+                    "channel": scenario.channel,
                 }
             ),
             "node_form": node_form or NodeForm(prefix="node"),
+            "content_report": content_check.scenario_check(scenario),
         }
     )
     return render(request, "assessments/scenarios/author_edit.html", context, status=status)
@@ -203,6 +207,7 @@ def scenario_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 slug=form.cleaned_data["slug"],
                 intro=form.cleaned_data["intro"],
                 required=form.cleaned_data["required"],
+                channel=form.cleaned_data["channel"] or None,
             )
         except ValidationError as exc:
             _errors_to_form(form, exc)

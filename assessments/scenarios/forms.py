@@ -9,7 +9,7 @@ from django import forms
 from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import ScenarioNode, ScenarioReply
+from assessments.models import Scenario, ScenarioNode, ScenarioReply
 from config.forms import Form as BaseForm
 from courses.models import Course
 
@@ -41,6 +41,13 @@ class ScenarioForm(BaseForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What the learner knows before the customer speaks."),
+    )
+    channel = forms.ChoiceField(
+        label=_("How the customer gets in touch"),
+        choices=Scenario.Channel.choices,
+        initial=Scenario.Channel.IN_PERSON,
+        required=False,  # left out: in person for a new conversation, unchanged for one
+        help_text=_("Shown to learners: what works face to face doesn't on the phone or in chat."),
     )
     required = forms.BooleanField(
         label=_("Needed to complete the course"), required=False, initial=True

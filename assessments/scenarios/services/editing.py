@@ -53,9 +53,13 @@ def scenario_create(
     intro: str = "",
     required: bool = True,
     module_key: uuid.UUID | None = None,
+    channel: str = Scenario.Channel.IN_PERSON,
 ) -> Scenario:
-    """A new, unpublished scenario with no lines yet. Raises ValidationError (title, slug)."""
+    """A new, unpublished scenario with no lines yet. Raises ValidationError (title, slug,
+    channel)."""
     errors = _scenario_errors(title=title, slug=slug, exclude=None)
+    if channel not in Scenario.Channel.values:
+        errors["channel"] = _("Choose in person, on the phone or in a chat.")
     if errors:
         raise ValidationError(errors)
     return Scenario.objects.create(
@@ -65,16 +69,27 @@ def scenario_create(
         intro=intro.strip(),
         required=required,
         module_key=module_key,
+        channel=channel,
     )
 
 
 @transaction.atomic
 def scenario_update(
-    *, scenario: Scenario, course: Course, title: str, slug: str, intro: str, required: bool
+    *,
+    scenario: Scenario,
+    course: Course,
+    title: str,
+    slug: str,
+    intro: str,
+    required: bool,
+    channel: str | None = None,
 ) -> Scenario:
-    """Change a scenario's details. Moving it to another course forgets its module (module
-    keys belong to a course). Raises ValidationError (title, slug)."""
+    """Change a scenario's details (`channel` None keeps it). Moving it to another course
+    forgets its module (module keys belong to a course). Raises ValidationError (title, slug,
+    channel)."""
     errors = _scenario_errors(title=title, slug=slug, exclude=scenario.pk)
+    if channel is not None and channel not in Scenario.Channel.values:
+        errors["channel"] = _("Choose in person, on the phone or in a chat.")
     if errors:
         raise ValidationError(errors)
     if scenario.is_published and (course.pk != scenario.course_id or required != scenario.required):
@@ -87,6 +102,8 @@ def scenario_update(
     scenario.slug = slug
     scenario.intro = intro.strip()
     scenario.required = required
+    if channel is not None:
+        scenario.channel = channel
     scenario.save()
     return scenario
 

@@ -633,8 +633,9 @@ def test_editor_query_count_is_flat(client, admin, django_assert_num_queries, co
     for n in range(copies * 3):
         editing.node_create(scenario=scenario, name=f"extra-{n}", line="More", outcome="loyal")
     client.force_login(admin)
-    # session, user, scenario (+ course), lines, replies, courses for the details form
-    with django_assert_num_queries(6):
+    # session, user, scenario (+ course), lines, replies, courses for the details form, and the
+    # content check's own read of the lines and replies
+    with django_assert_num_queries(8):
         response = client.get(reverse("author_scenario", args=[scenario.pk]), {"line": calmer.pk})
     assert response.status_code == 200
 
@@ -788,3 +789,39 @@ def test_the_channel_is_shown_with_the_conversation(client, learner):
     assert "Practice conversation, in a written chat" in intro
     run = start(client, scenario)
     assert "In a written chat" in client.get(run_url(run)).content.decode()
+
+
+def test_the_editor_checks_the_content_and_sets_how_the_customer_gets_in_touch(client, admin):
+    scenario = build_scenario()
+    client.force_login(admin)
+    page = client.get(reverse("author_scenario", args=[scenario.pk])).content.decode()
+    assert "Content check" in page
+    assert 'name="channel"' in page
+
+    response = client.post(
+        reverse("author_scenario", args=[scenario.pk]),
+        {
+            "title": scenario.title,
+            "slug": scenario.slug,
+            "course": scenario.course_id,
+            "intro": scenario.intro,
+            "required": "on",
+            "channel": "phone",
+        },
+    )
+    assert response.status_code == 302
+    scenario.refresh_from_db()
+    assert scenario.channel == Scenario.Channel.PHONE
+
+    refused = client.post(
+        reverse("author_scenario", args=[scenario.pk]),
+        {
+            "title": scenario.title,
+            "slug": scenario.slug,
+            "course": scenario.course_id,
+            "channel": "carrier-pigeon",
+        },
+    )
+    assert refused.status_code == 400
+    scenario.refresh_from_db()
+    assert scenario.channel == Scenario.Channel.PHONE

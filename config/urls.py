@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("courses.urls")),
     path("", include("assessments.urls")),
     path("", include("progress.urls")),
+    path("", include("notifications.urls")),
 ]
 
 if settings.DEBUG:

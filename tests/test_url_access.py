@@ -52,6 +52,9 @@ from learners.models import AuditEntry, Invitation, Membership, Team, User
 from progress import services as progress_services
 from progress.assignments import assignment_create
 from progress.models import Assignment, AssignmentRule, Certificate
+from notifications import unsubscribe
+from notifications.kinds import Kind
+from notifications.models import Notification, State
 from progress.rules import rule_create
 from tests.assessments.builders import build_quiz, single, truefalse
 from tests.assessments.scenarios.test_scenarios import build_scenario, reply
@@ -122,6 +125,8 @@ class World:
     assignment: Assignment
     rule: AssignmentRule
     audit_entry: AuditEntry
+    unsubscribe_token: str  # the learner's, for refresher reminders
+    failed_notification: Notification
 
     def __getitem__(self, persona: str) -> User:
         return self.people[persona]
@@ -231,6 +236,16 @@ def build_world() -> World:
             course=build_course(slug="rules-only", title="Rules only", modules=1, lessons=1),
         ),
         audit_entry=AuditEntryFactory(actor=admin),
+        unsubscribe_token=unsubscribe.token(user_id=learner.pk, kinds=[Kind.REFRESHER_DUE]),
+        failed_notification=Notification.objects.create(
+            user=learner,
+            kind=Kind.DUE_TODAY,
+            subject_type="enrolment",
+            subject_id=enrolment.pk,
+            period="today",
+            dedupe_key="world-failed",
+            state=State.FAILED,
+        ),
     )
 
 
@@ -644,6 +659,23 @@ TABLE: dict[str, Row | tuple[Row, ...]] = {
     "team_progress": Row(get=ASSIGNER),
     "team_progress_export": Row(get=ASSIGNER),
     "person_progress": Row(args=lambda w: [w.people["learner"].pk], get=MANAGER_OF),
+    # notifications: everyone's bell and email choices; the signed link works without signing in
+    "notifications": Row(get=SIGNED_IN),
+    "notification_bell": Row(get=SIGNED_IN),
+    "notifications_mark_read": Row(post=SIGNED_IN.succeeds_with(302)),
+    "notification_preferences": Row(get=SIGNED_IN, post=SIGNED_IN.succeeds_with(302)),
+    "notification_unsubscribe": Row(args=lambda w: [w.unsubscribe_token], get=PUBLIC, post=PUBLIC),
+    # A person's reminder ledger follows their training page (get_person_progress_for).
+    "reminder_ledger": Row(args=lambda w: [w.people["learner"].pk], get=MANAGER_OF),
+    "reminder_policy": Row(get=ADMINS_ONLY, post=ADMINS_ONLY.succeeds_with(INVALID)),
+    "email_templates": Row(get=ADMINS_ONLY),
+    "email_template_edit": Row(
+        args=lambda w: ["due_today"], get=ADMINS_ONLY, post=ADMINS_ONLY.succeeds_with(INVALID)
+    ),
+    "failed_notifications": Row(get=ADMINS_ONLY),
+    "failed_notification_retry": Row(
+        args=lambda w: [w.failed_notification.pk], post=ADMINS_ONLY.succeeds_with(302)
+    ),
 }
 
 

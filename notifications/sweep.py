@@ -1,0 +1,442 @@
+"""The reminder sweep: what is due now becomes outbox rows, set-based and exactly once.
+
+Beat runs `reminders_sweep` every few minutes (and `manage.py run_reminder_sweep` by hand). Each
+kind reads the people it concerns in one or two queries and inserts their rows with
+`bulk_create(ignore_conflicts=True)` on the unique dedupe key (person, kind, subject, period,
+channel). So a second sweep, two beats at once, or the first sweep after beat was down for
+hours writes only what is still missing: what is still due is written once, and what stopped
+being due (finished, unassigned, a date that passed) is not written at all.
+
+Windows, measured from each due date (`due_at`, an instant):
+- due soon, N days before: while N to N+1 days remain (one per N in the organisation's list);
+- due today: during its last 24 hours;
+- overdue: during the OVERDUE_WITHIN after it passed (to the person, and once to each manager
+  of their teams); older ones stay as the team page shows them, without email;
+- new assignment: within ASSIGNED_WITHIN of being assigned;
+- recurrence starting: within ROUND_WITHIN of a recurring course's new round opening;
+- certificate expiring: within CERTIFICATE_WITHIN before it lapses;
+- refresher due: whoever the registered due sources name, once per ISO week;
+- manager digest: once per ISO week to everyone who manages a team with assigned training.
+
+A missed window is not replayed later (a "due in 7 days" note a week late would be wrong), so
+beat may be down for most of a day and lose nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
+from django.utils import timezone
+
+from courses.models import Enrolment
+from learners.models import Membership, User
+from progress.models import Assignment, Certificate
+
+from . import due_sources
+from .kinds import Kind
+from .models import Channel, Notification, OrganisationSettings, State
+
+ASSIGNED_WITHIN = dt.timedelta(days=3)
+OVERDUE_WITHIN = dt.timedelta(days=7)
+ROUND_WITHIN = dt.timedelta(days=3)
+CERTIFICATE_WITHIN = dt.timedelta(days=14)
+BATCH = 2000
+
+# Manager digests and invitations are email only; everything else also shows in the bell.
+EMAIL_ONLY = frozenset({Kind.MANAGER_DIGEST, Kind.INVITATION})
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """How many rows each kind tried to write, and how many were new."""
+
+    considered: dict[str, int]
+    created: int
+
+
+def dedupe_key(
+    *, kind: str, channel: str, user_id: int | None, subject_type: str, subject_id: int, period: str
+) -> str:
+    """The unique key of one message: the same due thing in the same period is written once
+    per channel, however often the sweep runs."""
+    return f"{kind}:{channel}:{user_id or '-'}:{subject_type}:{subject_id}:{period}"
+
+
+def _zone(name: str) -> dt.tzinfo:
+    for candidate in (name, settings.TIME_ZONE):
+        if candidate:
+            try:
+                return ZoneInfo(candidate)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return dt.UTC
+
+
+def day_text(moment: dt.datetime, zone_name: str) -> str:
+    """ "Friday 12 December" in the person's time zone."""
+    local = moment.astimezone(_zone(zone_name))
+    return f"{local:%A} {local.day} {local:%B}"
+
+
+def _first_name(full_name: str, email: str) -> str:
+    return (full_name or email.split("@", 1)[0]).split(" ", 1)[0]
+
+
+def _course_url() -> str:
+    # One reverse per sweep, not per row: the slug goes where the placeholder is.
+    return settings.SITE_URL + reverse("course_detail", args=["SLUG"])
+
+
+def _rows(
+    *,
+    kind: str,
+    user_id: int,
+    subject_type: str,
+    subject_id: int,
+    period: str,
+    context: dict[str, Any],
+    now: dt.datetime,
+    due_at: dt.datetime | None = None,
+) -> Iterator[Notification]:
+    channels = [Channel.EMAIL] if kind in EMAIL_ONLY else [Channel.EMAIL, Channel.IN_APP]
+    for channel in channels:
+        in_app = channel == Channel.IN_APP
+        yield Notification(
+            user_id=user_id,
+            kind=kind,
+            channel=channel,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            period=period,
+            dedupe_key=dedupe_key(
+                kind=kind,
+                channel=channel,
+                user_id=user_id,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                period=period,
+            ),
+            context=context,
+            due_at=due_at,
+            # The bell shows a row as soon as it exists; only email waits for a worker.
+            state=State.SENT if in_app else State.PENDING,
+            sent_at=now if in_app else None,
+            created_at=now,
+            next_attempt_at=now,
+        )
+
+
+def _open_assigned() -> QuerySet[Enrolment]:
+    """Unfinished enrolments of active people in live courses that someone assigned and has
+    not taken back, annotated with the assignment's id, when and by whom. Lazy."""
+    active = Assignment.objects.active().filter(user=OuterRef("user"), course=OuterRef("course"))
+    return (
+        Enrolment.objects.filter(
+            completed_at__isnull=True,
+            user__is_active=True,
+            course__published_version__isnull=False,
+        )
+        .annotate(
+            assignment_id=Subquery(active.values("pk")[:1]),
+            assigned_at=Subquery(active.values("assigned_at")[:1]),
+        )
+        .filter(assignment_id__isnull=False)
+    )
+
+
+_ENROLMENT_FIELDS = (
+    "pk",
+    "user_id",
+    "due_at",
+    "user__full_name",
+    "user__email",
+    "user__time_zone",
+    "course__slug",
+    "course__published_version__title",
+)
+
+
+def _course_context(row: dict[str, Any], url: str) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "name": _first_name(row["user__full_name"], row["user__email"]),
+        "site_name": settings.SITE_NAME,
+        "course": row["course__published_version__title"],
+        "url": url.replace("SLUG", row["course__slug"]),
+    }
+    if row["due_at"] is not None:
+        context["due_date"] = day_text(row["due_at"], row["user__time_zone"])
+    return context
+
+
+def _assigned(now: dt.datetime, url: str) -> Iterator[Notification]:
+    found = _open_assigned().filter(assigned_at__gte=now - ASSIGNED_WITHIN)  # type: ignore[misc]
+    for row in found.values(*_ENROLMENT_FIELDS, "assignment_id"):
+        yield from _rows(
+            kind=Kind.ASSIGNED,
+            user_id=row["user_id"],
+            subject_type="enrolment",
+            subject_id=row["pk"],
+            period=f"a{row['assignment_id']}",
+            context=_course_context(row, url),
+            now=now,
+            due_at=row["due_at"],
+        )
+
+
+def _due_soon(now: dt.datetime, url: str, days: Iterable[int]) -> Iterator[Notification]:
+    for n in sorted(set(days)):
+        window = Q(
+            due_at__gt=now + dt.timedelta(days=n), due_at__lte=now + dt.timedelta(days=n + 1)
+        )
+        for row in _open_assigned().filter(window).values(*_ENROLMENT_FIELDS):
+            yield from _rows(
+                kind=Kind.DUE_SOON,
+                user_id=row["user_id"],
+                subject_type="enrolment",
+                subject_id=row["pk"],
+                period=f"{n}d:{row['due_at']:%Y-%m-%dT%H:%M}",
+                context={**_course_context(row, url), "days": n},
+                now=now,
+                due_at=row["due_at"],
+            )
+
+
+def _due_today(now: dt.datetime, url: str) -> Iterator[Notification]:
+    window = Q(due_at__gt=now, due_at__lte=now + dt.timedelta(days=1))
+    for row in _open_assigned().filter(window).values(*_ENROLMENT_FIELDS):
+        yield from _rows(
+            kind=Kind.DUE_TODAY,
+            user_id=row["user_id"],
+            subject_type="enrolment",
+            subject_id=row["pk"],
+            period=f"today:{row['due_at']:%Y-%m-%dT%H:%M}",
+            context=_course_context(row, url),
+            now=now,
+            due_at=row["due_at"],
+        )
+
+
+def _overdue(now: dt.datetime, url: str) -> Iterator[Notification]:
+    window = Q(due_at__lte=now, due_at__gt=now - OVERDUE_WITHIN)
+    found = list(_open_assigned().filter(window).values(*_ENROLMENT_FIELDS))
+    managers: dict[int, list[tuple[int, str, str]]] = {}
+    # One query: each overdue person's managers, of the teams they are a member of (one
+    # filter() call, so both conditions are about the same membership).
+    for person_id, manager_id, full_name, email in (
+        Membership.objects.filter(
+            role=Membership.Role.MANAGER,
+            user__is_active=True,
+            team__memberships__user_id__in={row["user_id"] for row in found},
+            team__memberships__role=Membership.Role.MEMBER,
+        )
+        .values_list("team__memberships__user_id", "user_id", "user__full_name", "user__email")
+        .distinct()
+    ):
+        if person_id != manager_id:
+            managers.setdefault(person_id, []).append((manager_id, full_name, email))
+    team_url = settings.SITE_URL + reverse("team_progress")
+    for row in found:
+        period = f"overdue:{row['due_at']:%Y-%m-%dT%H:%M}"
+        context = _course_context(row, url)
+        yield from _rows(
+            kind=Kind.OVERDUE,
+            user_id=row["user_id"],
+            subject_type="enrolment",
+            subject_id=row["pk"],
+            period=period,
+            context=context,
+            now=now,
+            due_at=row["due_at"],
+        )
+        person = f"{row['user__full_name'] or row['user__email']}"
+        for manager_id, full_name, email in managers.get(row["user_id"], []):
+            yield from _rows(
+                kind=Kind.OVERDUE_MANAGER,
+                user_id=manager_id,
+                subject_type="enrolment",
+                subject_id=row["pk"],
+                period=period,
+                context={
+                    **context,
+                    "name": _first_name(full_name, email),
+                    "person": person,
+                    "url": team_url,
+                },
+                now=now,
+                due_at=row["due_at"],
+            )
+
+
+def _recurrence_starting(now: dt.datetime, url: str) -> Iterator[Notification]:
+    earlier = Certificate.objects.filter(
+        enrolment=OuterRef("pk"), issued_at__lt=OuterRef("enrolled_at")
+    )
+    found = _open_assigned().filter(Exists(earlier), enrolled_at__gte=now - ROUND_WITHIN)
+    for row in found.values(*_ENROLMENT_FIELDS, "enrolled_at"):
+        yield from _rows(
+            kind=Kind.RECURRENCE_STARTING,
+            user_id=row["user_id"],
+            subject_type="enrolment",
+            subject_id=row["pk"],
+            period=f"round:{row['enrolled_at']:%Y-%m-%dT%H:%M}",
+            context=_course_context(row, url),
+            now=now,
+            due_at=row["due_at"],
+        )
+
+
+def _certificate_expiring(now: dt.datetime, url: str) -> Iterator[Notification]:
+    newer = Certificate.objects.filter(
+        enrolment=OuterRef("enrolment"), issued_at__gt=OuterRef("issued_at")
+    )
+    active = Assignment.objects.active().filter(user=OuterRef("user"), course=OuterRef("course"))
+    found = Certificate.objects.filter(
+        ~Exists(newer),
+        Exists(active),
+        user__is_active=True,
+        expires_at__gt=now,
+        expires_at__lte=now + CERTIFICATE_WITHIN,
+    ).values(
+        "pk",
+        "user_id",
+        "expires_at",
+        "course_title",
+        "course__slug",
+        "user__full_name",
+        "user__email",
+        "user__time_zone",
+    )
+    for row in found:
+        expires = row["expires_at"]
+        assert expires is not None  # filtered above
+        yield from _rows(
+            kind=Kind.CERTIFICATE_EXPIRING,
+            user_id=row["user_id"],
+            subject_type="certificate",
+            subject_id=row["pk"],
+            period=f"expires:{row['expires_at']:%Y-%m-%dT%H:%M}",
+            context={
+                "name": _first_name(row["user__full_name"], row["user__email"]),
+                "site_name": settings.SITE_NAME,
+                "course": row["course_title"],
+                "expires": day_text(expires, row["user__time_zone"]),
+                "url": url.replace("SLUG", row["course__slug"]),
+            },
+            now=now,
+        )
+
+
+def iso_week(now: dt.datetime) -> str:
+    year, week, _day = timezone.localtime(now).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _refreshers(now: dt.datetime) -> Iterator[Notification]:
+    week = iso_week(now)
+    home = settings.SITE_URL + reverse("dashboard")
+    for source in due_sources.sources():
+        items = list(source.due(now))
+        people = User.objects.filter(pk__in={i.user_id for i in items}, is_active=True)
+        names = {
+            pk: (full, email) for pk, full, email in people.values_list("pk", "full_name", "email")
+        }
+        for item in items:
+            if item.user_id not in names:
+                continue
+            yield from _rows(
+                kind=Kind.REFRESHER_DUE,
+                user_id=item.user_id,
+                subject_type=source.name,
+                subject_id=item.user_id,
+                period=week,
+                context={
+                    "name": _first_name(*names[item.user_id]),
+                    "site_name": settings.SITE_NAME,
+                    "count": item.count,
+                    "since": day_text(item.since, ""),
+                    "url": home,
+                },
+                now=now,
+            )
+
+
+def _manager_digests(now: dt.datetime) -> Iterator[Notification]:
+    week = iso_week(now)
+    team_url = settings.SITE_URL + reverse("team_progress")
+    # Managers of at least one team whose members (direct) hold assigned training.
+    has_assigned = Assignment.objects.active().filter(
+        user__memberships__team_id=OuterRef("team_id"),
+        user__memberships__role=Membership.Role.MEMBER,
+    )
+    found = (
+        Membership.objects.filter(role=Membership.Role.MANAGER, user__is_active=True)
+        .filter(Exists(has_assigned))
+        .values_list("user_id", "user__full_name", "user__email")
+        .distinct()
+    )
+    for user_id, full_name, email in found:
+        yield from _rows(
+            kind=Kind.MANAGER_DIGEST,
+            user_id=user_id,
+            subject_type="team",
+            subject_id=user_id,
+            period=week,
+            context={
+                "name": _first_name(full_name, email),
+                "site_name": settings.SITE_NAME,
+                "url": team_url,
+            },
+            now=now,
+        )
+
+
+def reminders_sweep(*, now: dt.datetime | None = None) -> SweepResult:
+    """Write every reminder that is due at `now` (default: the current time) and not written
+    yet. Returns what was considered per kind and how many rows were new. Safe to run twice,
+    or in two processes at once: the unique dedupe key ignores the second insert. About a
+    dozen queries plus one insert per BATCH rows, whatever the number of assignments."""
+    now = now or timezone.now()
+    policy = OrganisationSettings.current()
+    url = _course_url()
+    producers: dict[str, Iterable[Notification]] = {
+        Kind.ASSIGNED: _assigned(now, url),
+        Kind.DUE_SOON: _due_soon(now, url, policy.due_soon_days),
+        Kind.DUE_TODAY: _due_today(now, url),
+        Kind.OVERDUE: _overdue(now, url),
+        Kind.RECURRENCE_STARTING: _recurrence_starting(now, url),
+        Kind.CERTIFICATE_EXPIRING: _certificate_expiring(now, url),
+        Kind.REFRESHER_DUE: _refreshers(now),
+        Kind.MANAGER_DIGEST: _manager_digests(now),
+    }
+    considered: dict[str, int] = {}
+    created = 0
+    for kind, rows in producers.items():
+        batch: list[Notification] = []
+        considered[kind] = 0
+        for row in rows:
+            batch.append(row)
+            considered[kind] += 1
+            if len(batch) >= BATCH:
+                created += _insert(batch)
+                batch = []
+        if batch:
+            created += _insert(batch)
+    return SweepResult(considered=considered, created=created)
+
+
+def _insert(batch: list[Notification]) -> int:
+    """Insert, ignoring rows whose dedupe key exists; returns how many were new. bulk_create
+    with ignore_conflicts cannot say, so the count is taken around it (a concurrent sweep may
+    make it approximate, which only the log reads)."""
+    keys = [row.dedupe_key for row in batch]
+    before = Notification.objects.filter(dedupe_key__in=keys).count()
+    Notification.objects.bulk_create(batch, ignore_conflicts=True)
+    after = Notification.objects.filter(dedupe_key__in=keys).count()
+    return after - before

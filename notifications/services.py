@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from celery import current_app
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -34,17 +33,19 @@ def kick(*, dispatchers: int = 1) -> bool:
     when the broker could not be reached (the beat sweep wakes dispatchers every few
     minutes, so nothing is lost)."""
     task = tasks.send_pending_notifications
+    app = task.app
     try:
-        if current_app.conf.task_always_eager:
+        if app.conf.task_always_eager:
             for _i in range(dispatchers):
                 task.apply_async()
             return True
         options = {
-            **(current_app.conf.broker_transport_options or {}),
+            **(app.conf.broker_transport_options or {}),
             "socket_timeout": KICK_TIMEOUT_S,
             "socket_connect_timeout": KICK_TIMEOUT_S,
         }
-        with current_app.connection_for_write(transport_options=options) as conn:
+        with app.connection_for_write(transport_options=options) as conn:
+            conn.ensure_connection(max_retries=0, timeout=KICK_TIMEOUT_S)
             for _i in range(dispatchers):
                 task.apply_async(connection=conn, retry=False)  # type: ignore[call-arg]
     except Exception as exc:

@@ -49,12 +49,12 @@ from courses import services as course_services
 from courses.models import Course, CourseImage, LearningPath, Lesson, Module
 from learners import services as learner_services
 from learners.models import AuditEntry, Invitation, Membership, Team, User
-from progress import services as progress_services
-from progress.assignments import assignment_create
-from progress.models import Assignment, AssignmentRule, Certificate
 from notifications import unsubscribe
 from notifications.kinds import Kind
 from notifications.models import Notification, State
+from progress import services as progress_services
+from progress.assignments import assignment_create
+from progress.models import Assignment, AssignmentRule, Certificate
 from progress.rules import rule_create
 from tests.assessments.builders import build_quiz, single, truefalse
 from tests.assessments.scenarios.test_scenarios import build_scenario, reply

@@ -45,7 +45,7 @@ def kick(*, dispatchers: int = 1) -> bool:
             "socket_connect_timeout": KICK_TIMEOUT_S,
         }
         with app.connection_for_write(transport_options=options) as conn:
-            conn.ensure_connection(max_retries=0, timeout=KICK_TIMEOUT_S)
+            conn.ensure_connection(max_retries=0, timeout=1)
             for _i in range(dispatchers):
                 task.apply_async(connection=conn, retry=False)  # type: ignore[call-arg]
     except Exception as exc:

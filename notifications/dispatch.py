@@ -182,6 +182,9 @@ def _retry(rows: list[Notification], token: str, now: dt.datetime, error: Except
 def _send(mail: BaseEmailBackend, message: EmailMultiAlternatives) -> None:
     message.connection = mail
     try:
+        # One connection for the whole batch (open() does nothing once it is open); without
+        # it the backend would connect and say goodbye for every message.
+        mail.open()
         message.send()
     except Exception:
         # The connection may be half-dead; the next message opens a fresh one.

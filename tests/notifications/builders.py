@@ -27,3 +27,9 @@ def assign(
     with time_machine.travel(at, tick=False):
         assignment_create(actor=by, people=[to], course=training, due=Due(on=due_on))
     return Enrolment.objects.get(user=to, course=training)
+
+
+def assign_many(*, by: User, to: list[User], training: Course, at: dt.datetime = MONDAY) -> None:
+    """Assign `training` to everyone in `to` at `at`, with no due date."""
+    with time_machine.travel(at, tick=False):
+        assignment_create(actor=by, people=to, course=training)

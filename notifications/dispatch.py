@@ -41,7 +41,7 @@ from learners.models import Invitation, User
 from . import rendering, unsubscribe
 from .kinds import KINDS, OPTIONAL
 from .models import Mailbox, Notification, OrganisationSettings, Preference, State
-from .staleness import stale_reason
+from .staleness import Snapshot, stale_reason
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +118,15 @@ def dispatch_due(*, now: dt.datetime | None = None, limit: int = BATCH) -> Dispa
     )
     policy = OrganisationSettings.current()
     sources: dict[str, rendering.Source] = {}
+    # Read for the whole batch at once: what each row is about, people's choices, mailboxes.
+    snapshot = Snapshot(rows)
+    people = {r.user_id for r in rows if r.user_id is not None}
+    preferences: dict[int, dict[str, bool]] = {}
+    for user_id, kind, on in Preference.objects.filter(user_id__in=people).values_list(
+        "user_id", "kind", "email"
+    ):
+        preferences.setdefault(user_id, {})[kind] = on
+    Mailbox.objects.bulk_create([Mailbox(user_id=u) for u in people], ignore_conflicts=True)
     mail = get_connection()
     try:
         for user_id, group in itertools.groupby(rows, key=lambda r: r.user_id):
@@ -127,9 +136,8 @@ def dispatch_due(*, now: dt.datetime | None = None, limit: int = BATCH) -> Dispa
             else:
                 person = list(group)
                 assert person[0].user is not None
-                _deliver_to_person(
-                    person[0].user, person, token, now, policy, mail, sources, result
-                )
+                batch = Batch(token, now, policy, mail, sources, snapshot, preferences)
+                _deliver_to_person(person[0].user, person, batch, result)
     finally:
         mail.close()
     return result
@@ -242,23 +250,31 @@ def next_quiet_end(local: dt.datetime, policy: OrganisationSettings) -> dt.datet
     raise AssertionError("unreachable")
 
 
+@dataclass(frozen=True)
+class Batch:
+    """What every person in one claimed batch shares."""
+
+    token: str
+    now: dt.datetime
+    policy: OrganisationSettings
+    mail: BaseEmailBackend
+    sources: dict[str, rendering.Source]
+    snapshot: Snapshot
+    preferences: dict[int, dict[str, bool]]
+
+
 def _deliver_to_person(
-    user: User,
-    rows: list[Notification],
-    token: str,
-    now: dt.datetime,
-    policy: OrganisationSettings,
-    mail: BaseEmailBackend,
-    sources: dict[str, rendering.Source],
-    result: DispatchResult,
+    user: User, rows: list[Notification], batch: Batch, result: DispatchResult
 ) -> None:
+    token, now, policy, mail = batch.token, batch.now, batch.policy, batch.mail
     with transaction.atomic():
-        Mailbox.objects.get_or_create(user=user)
+        # Locked until the email is sent and counted: another worker holding some of this
+        # person's rows waits here, then sees the day's count.
         mailbox = Mailbox.objects.select_for_update().get(user=user)
-        preferences = dict(Preference.objects.filter(user=user).values_list("kind", "email"))
+        preferences = batch.preferences.get(user.pk, {})
         live: list[Notification] = []
         for row in rows:
-            reason = stale_reason(row, now)
+            reason = stale_reason(row, now, batch.snapshot)
             if reason is not None:
                 _finish([row], token, State.CANCELLED, reason)
                 result.add("cancelled")
@@ -282,7 +298,7 @@ def _deliver_to_person(
             _defer(live, token, morning, "daily_cap")
             result.add("deferred", len(live))
             return
-        message = build_email(user, live, sources)
+        message = build_email(user, live, batch.sources)
         try:
             _send(mail, message)
         except Exception as exc:

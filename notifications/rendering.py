@@ -91,6 +91,12 @@ def source_for(key: str) -> Source:
     return Source(subject=saved.subject, text=saved.text, html=saved.html)
 
 
+@functools.lru_cache(maxsize=128)
+def _compiled(code: str) -> Template:
+    # A batch renders the same few templates hundreds of times; compiling is most of the cost.
+    return _compile(_sandbox, code)
+
+
 def _compile(engine: Engine, code: str) -> Template:
     template = engine.from_string(code)
     for node in template.nodelist.get_nodes_by_type(Node):
@@ -109,11 +115,11 @@ def _render(template: Template, context: dict[str, Any], *, html: bool) -> str:
 def render(source: Source, context: dict[str, Any]) -> Rendered:
     """Render the three parts with `context` (plain data). The subject is one line. Raises
     TemplateSyntaxError for a template that does not compile (saved ones were checked)."""
-    subject = _render(_compile(_sandbox, source.subject), context, html=False)
+    subject = _render(_compiled(source.subject), context, html=False)
     return Rendered(
         subject=" ".join(subject.split()),
-        text=_render(_compile(_sandbox, source.text), context, html=False).strip() + "\n",
-        html=_render(_compile(_sandbox, source.html), context, html=True),
+        text=_render(_compiled(source.text), context, html=False).strip() + "\n",
+        html=_render(_compiled(source.html), context, html=True),
     )
 
 

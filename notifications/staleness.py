@@ -5,6 +5,7 @@ the ledger shows."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -26,15 +27,39 @@ _NAMES_DUE_DATE = frozenset({Kind.DUE_SOON, Kind.DUE_TODAY, Kind.OVERDUE, Kind.O
 ATTENTION_LINES = 5
 
 
-def stale_reason(row: Notification, now: dt.datetime) -> str | None:
+class Snapshot:
+    """The enrolments a batch of rows is about, and which of them are still assigned, read in
+    two queries for the whole batch rather than two per row."""
+
+    def __init__(self, rows: list[Notification]) -> None:
+        ids = {r.subject_id for r in rows if r.subject_type == "enrolment"}
+        self.enrolments: dict[int, Mapping[str, Any]] = {
+            e["pk"]: e
+            for e in Enrolment.objects.filter(pk__in=ids).values(
+                "pk", "user_id", "course_id", "completed_at", "due_at"
+            )
+        }
+        people = {e["user_id"] for e in self.enrolments.values()}
+        courses = {e["course_id"] for e in self.enrolments.values()}
+        self.assigned = set(
+            Assignment.objects.active()
+            .filter(user_id__in=people, course_id__in=courses)
+            .values_list("user_id", "course_id")
+        )
+
+
+def stale_reason(
+    row: Notification, now: dt.datetime, snapshot: Snapshot | None = None
+) -> str | None:
     """Why `row` must not be sent at `now` ("deactivated", "completed", "unassigned",
     "due_moved", "no_longer_due"), or None when it is still true. May refresh `row.context`
-    where the numbers are read at sending time (a refresher count, a manager's summary). A
-    query or two, a few for a manager's summary. Reads `row.user` (select it)."""
+    where the numbers are read at sending time (a refresher count, a manager's summary). No
+    query for an enrolment in `snapshot` (read just before), otherwise a query or two, a few
+    for a manager's summary. Reads `row.user` (select it)."""
     if row.user is not None and not row.user.is_active:
         return "deactivated"
     if row.subject_type == "enrolment":
-        return _enrolment_reason(row, now)
+        return _enrolment_reason(row, now, snapshot or Snapshot([row]))
     if row.subject_type == "certificate":
         return _certificate_reason(row, now)
     if row.kind == Kind.MANAGER_DIGEST:
@@ -48,21 +73,13 @@ def stale_reason(row: Notification, now: dt.datetime) -> str | None:
     return None
 
 
-def _enrolment_reason(row: Notification, now: dt.datetime) -> str | None:
-    enrolment = (
-        Enrolment.objects.filter(pk=row.subject_id)
-        .values("user_id", "course_id", "completed_at", "due_at")
-        .first()
-    )
+def _enrolment_reason(row: Notification, now: dt.datetime, snapshot: Snapshot) -> str | None:
+    enrolment = snapshot.enrolments.get(row.subject_id)
     if enrolment is None:
         return "unassigned"
     if enrolment["completed_at"] is not None:
         return "completed"
-    if not (
-        Assignment.objects.active()
-        .filter(user_id=enrolment["user_id"], course_id=enrolment["course_id"])
-        .exists()
-    ):
+    if (enrolment["user_id"], enrolment["course_id"]) not in snapshot.assigned:
         return "unassigned"
     if row.kind in _NAMES_DUE_DATE and enrolment["due_at"] != row.due_at:
         return "due_moved"

@@ -58,7 +58,11 @@ def notification_list(request: AuthedRequest) -> HttpResponse:
     """The person's messages in the app; the bell's dropdown asks for the short version."""
     if request.htmx:
         return render(request, "notifications/_bell_list.html", _bell_context(request, BELL_ITEMS))
-    return render(request, "notifications/list.html", _bell_context(request, LIST_ITEMS))
+    context = {
+        **_bell_context(request, LIST_ITEMS),
+        "can_manage_reminders": permissions.can_manage_reminders(request.user),
+    }
+    return render(request, "notifications/list.html", context)
 
 
 @login_required

@@ -213,11 +213,25 @@ def policy_update(
 
 @transaction.atomic
 def template_save(*, actor: User, key: str, source: rendering.Source) -> EmailTemplate:
-    """Save admins' wording for `key` after checking it (rendering.problems). Raises
+    """Save admins' wording for `key` after checking it (rendering.problems) and record
+    "reminders.template" with what changed. Raises
     ValidationError with a message per field (subject, text, html) and saves nothing then."""
     found = rendering.problems(key, source)
     if found:
         raise ValidationError(found)
+    before = rendering.source_for(key)
+    audit_record(
+        actor=actor,
+        action="reminders.template",
+        target_type="reminders",
+        target_id=0,
+        target_label=key,
+        changes={
+            part: (before.part(part), source.part(part))
+            for part in rendering.PARTS
+            if before.part(part) != source.part(part)
+        },
+    )
     template, _created = EmailTemplate.objects.update_or_create(
         key=key,
         defaults={
@@ -231,9 +245,18 @@ def template_save(*, actor: User, key: str, source: rendering.Source) -> EmailTe
 
 
 @transaction.atomic
-def template_reset(*, key: str) -> None:
-    """Go back to the shipped wording for `key`."""
-    EmailTemplate.objects.filter(key=key).delete()
+def template_reset(*, actor: User, key: str) -> None:
+    """Go back to the shipped wording for `key`, recorded as "reminders.template"."""
+    deleted, _detail = EmailTemplate.objects.filter(key=key).delete()
+    if deleted:
+        audit_record(
+            actor=actor,
+            action="reminders.template",
+            target_type="reminders",
+            target_id=0,
+            target_label=key,
+            changes={"wording": ("changed", "original")},
+        )
 
 
 def failed_retry(*, pk: int) -> bool:

@@ -200,7 +200,7 @@ def email_template_edit(request: AuthedRequest, key: str) -> HttpResponse:
     preview = None
     action = request.POST.get("action", "save")
     if request.method == "POST" and action == "reset":
-        services.template_reset(key=key)
+        services.template_reset(actor=request.user, key=key)
         messages.success(request, _("Back to the original wording."))
         return redirect("email_template_edit", key=key)
     if request.method == "POST" and form.is_valid():

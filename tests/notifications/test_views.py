@@ -9,6 +9,7 @@ import time_machine
 from django.core import mail, signing
 from django.urls import reverse
 
+from learners.models import AuditEntry
 from notifications import dispatch, unsubscribe
 from notifications.kinds import Kind
 from notifications.models import (
@@ -296,3 +297,16 @@ def test_admins_see_failed_emails_and_queue_them_again(client, admin, learner):
     assert "SMTPServerDisconnected: gone" in page
     failed.refresh_from_db()
     assert (failed.state, failed.attempts) in {(State.PENDING, 0), (State.CANCELLED, 1)}
+
+
+def test_changing_an_emails_wording_is_on_the_activity_log(client, admin):
+    client.force_login(admin)
+    url = reverse("email_template_edit", args=[Kind.DUE_TODAY])
+    client.post(
+        url, {"subject": "{{ course }} today", "text": "Go: {{ url }}", "html": "<p>Go</p>"}
+    )
+    client.post(url, {"action": "reset", "subject": "x", "text": "x", "html": "x"})
+
+    entries = list(AuditEntry.objects.filter(action="reminders.template").order_by("pk"))
+    assert [(e.actor, e.target_label) for e in entries] == [(admin, "due_today")] * 2
+    assert not EmailTemplate.objects.exists()

@@ -39,7 +39,7 @@ from learners import services as learner_services
 from learners.models import Invitation, User
 
 from . import rendering, unsubscribe
-from .kinds import KINDS, OPTIONAL
+from .kinds import KINDS, OPTIONAL, Kind
 from .models import Mailbox, Notification, OrganisationSettings, Preference, State
 from .staleness import Snapshot, stale_reason
 
@@ -283,6 +283,7 @@ def _deliver_to_person(
                 result.add("held")
             else:
                 live.append(row)
+        live = _most_urgent_per_subject(live, token, result)
         if not live:
             return
         local = now.astimezone(user.zone)
@@ -311,6 +312,39 @@ def _deliver_to_person(
         mailbox.save(update_fields=["day", "sent_that_day"])
 
 
+# Several reminders about the same training in one email: only the most urgent is said.
+_URGENCY: list[str] = [
+    Kind.OVERDUE,
+    Kind.DUE_TODAY,
+    Kind.DUE_SOON,
+    Kind.RECURRENCE_STARTING,
+    Kind.ASSIGNED,
+]
+
+
+def _most_urgent_per_subject(
+    rows: list[Notification], token: str, result: DispatchResult
+) -> list[Notification]:
+    """Keep one row per training (enrolment) the person hears about: the most urgent. The
+    others are cancelled as "superseded", which the ledger shows."""
+    best: dict[int, Notification] = {}
+    for row in rows:
+        if row.subject_type != "enrolment" or row.kind not in _URGENCY:
+            continue
+        current = best.get(row.subject_id)
+        if current is None or _URGENCY.index(row.kind) < _URGENCY.index(current.kind):
+            best[row.subject_id] = row
+    keep: list[Notification] = []
+    drop: list[Notification] = []
+    for row in rows:
+        chosen = best.get(row.subject_id) if row.subject_type == "enrolment" else None
+        (drop if chosen is not None and chosen is not row else keep).append(row)
+    if drop:
+        _finish(drop, token, State.CANCELLED, "superseded")
+        result.add("cancelled", len(drop))
+    return keep
+
+
 def _source(key: str, sources: dict[str, rendering.Source]) -> rendering.Source:
     if key not in sources:
         sources[key] = rendering.source_for(key)
@@ -332,7 +366,11 @@ def build_email(
     several. Optional kinds add `List-Unsubscribe` (one click, RFC 8058) for all of them. One
     query per template not in `sources`."""
     sources = {} if sources is None else sources
-    items = [rendering.render(_source(r.kind, sources), item_context(r)) for r in rows]
+    several = len(rows) > 1
+    items = [
+        rendering.render(_source(r.kind, sources), {**item_context(r), "in_digest": several})
+        for r in rows
+    ]
     if len(items) == 1:
         rendered = items[0]
     else:

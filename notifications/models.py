@@ -48,6 +48,7 @@ REASONS: dict[str, str | Promise] = {
     "due_moved": _("not sent: the due date had changed"),
     "no_longer_due": _("not sent: it was no longer true when its turn came"),
     "newer_link": _("not sent: a newer invitation link replaced it"),
+    "superseded": _("not sent: a more urgent reminder about the same training went instead"),
     "send_error": _("the mail server refused it; trying again later"),
     "gave_up": _("failed: the mail server refused it every time"),
 }

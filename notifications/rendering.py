@@ -70,7 +70,8 @@ def sample_context(key: str) -> dict[str, Any]:
     """The data the editor previews `key` with (and checks variable names against)."""
     if key == DIGEST:
         return dict(DIGEST_SAMPLE)
-    sample = dict(KINDS[key].sample)
+    # `in_digest`: set when the email is one item of several, so the greeting is said once.
+    sample = {**KINDS[key].sample, "in_digest": False}
     if KINDS[key].group == "optional":
         sample["unsubscribe_url"] = "https://training.example.com/notifications/unsubscribe/…/"
     return sample

@@ -305,3 +305,25 @@ def test_the_sweep_costs_the_same_queries_for_2_or_12_people(downtown, manager):
         )
 
     assert counts[0] == counts[1]
+
+
+def test_only_the_most_urgent_reminder_about_one_course_goes_out(learner, manager):
+    # Assigned on Monday, due the same evening: "new training" and "due today" are both due.
+    enrolment = assign(by=manager, to=learner, training=course(), due_on=dt.date(2026, 3, 2))
+    other = assign(
+        by=manager, to=learner, training=course("listen", "Listening first"), due_on=None
+    )
+
+    _sweep_and_send(MORNING)
+
+    rows = {
+        (r.kind, r.subject_id): r
+        for r in Notification.objects.filter(user=learner, channel=Channel.EMAIL)
+    }
+    assert rows[(Kind.DUE_TODAY, enrolment.pk)].state == State.SENT
+    superseded = rows[(Kind.ASSIGNED, enrolment.pk)]
+    assert (superseded.state, superseded.reason) == (State.CANCELLED, "superseded")
+    assert rows[(Kind.ASSIGNED, other.pk)].state == State.SENT
+    (message,) = [m for m in mail.outbox if m.to == [learner.email]]
+    assert message.body.count("Hi Leo,") == 1, "one greeting for the whole digest"
+    assert "Calm under fire is due today" in message.body

@@ -25,6 +25,7 @@ beat may be down for most of a day and lose nothing.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from psycopg2.extras import execute_values
@@ -243,50 +244,73 @@ def _assigned(now: dt.datetime, url: str) -> Iterator[Row]:
         )
 
 
-def _due_soon(now: dt.datetime, url: str, days: Iterable[int]) -> Iterator[Row]:
-    for n in sorted(set(days)):
-        window = Q(
-            due_at__gt=now + dt.timedelta(days=n), due_at__lte=now + dt.timedelta(days=n + 1)
-        )
-        for row in _open_assigned().filter(window).values(*_ENROLMENT_FIELDS):
+def _due_dates(now: dt.datetime, url: str, days: Iterable[int]) -> Iterator[Row]:
+    """Due soon, due today and overdue, from one read of the open assigned enrolments due
+    between OVERDUE_WITHIN ago and the furthest "days before" ahead, sorted into windows here.
+    Two queries (the second finds overdue people's managers)."""
+    soon = sorted(set(days))
+    day = dt.timedelta(days=1)
+    found = list(
+        _open_assigned()
+        .filter(due_at__gt=now - OVERDUE_WITHIN, due_at__lte=now + day * (max(soon, default=0) + 1))
+        .order_by()
+        .values(*_ENROLMENT_FIELDS)
+    )
+    overdue = [row for row in found if row["due_at"] <= now]
+    managers = _managers_of({row["user_id"] for row in overdue}) if overdue else {}
+    team_url = settings.SITE_URL + reverse("team_progress")
+    for row in found:
+        left = row["due_at"] - now
+        stamp = f"{row['due_at']:%Y-%m-%dT%H:%M}"
+        common = {
+            "user_id": row["user_id"],
+            "subject_type": "enrolment",
+            "subject_id": row["pk"],
+            "now": now,
+            "due_at": row["due_at"],
+        }
+        context = _course_context(row, url)
+        if left <= dt.timedelta(0):
+            period = f"overdue:{stamp}"
+            yield from _rows(kind=Kind.OVERDUE, period=period, context=context, **common)
+            person = row["user__full_name"] or row["user__email"]
+            for manager_id, full_name, email in managers.get(row["user_id"], []):
+                yield from _rows(
+                    kind=Kind.OVERDUE_MANAGER,
+                    period=period,
+                    context={
+                        **context,
+                        "name": _first_name(full_name, email),
+                        "person": person,
+                        "url": team_url,
+                    },
+                    **{**common, "user_id": manager_id},
+                )
+        elif left <= day:
             yield from _rows(
-                kind=Kind.DUE_SOON,
-                user_id=row["user_id"],
-                subject_type="enrolment",
-                subject_id=row["pk"],
-                period=f"{n}d:{row['due_at']:%Y-%m-%dT%H:%M}",
-                context={**_course_context(row, url), "days": n},
-                now=now,
-                due_at=row["due_at"],
+                kind=Kind.DUE_TODAY, period=f"today:{stamp}", context=context, **common
             )
+        else:
+            for n in soon:
+                if day * n < left <= day * (n + 1):
+                    yield from _rows(
+                        kind=Kind.DUE_SOON,
+                        period=f"{n}d:{stamp}",
+                        context={**context, "days": n},
+                        **common,
+                    )
 
 
-def _due_today(now: dt.datetime, url: str) -> Iterator[Row]:
-    window = Q(due_at__gt=now, due_at__lte=now + dt.timedelta(days=1))
-    for row in _open_assigned().filter(window).values(*_ENROLMENT_FIELDS):
-        yield from _rows(
-            kind=Kind.DUE_TODAY,
-            user_id=row["user_id"],
-            subject_type="enrolment",
-            subject_id=row["pk"],
-            period=f"today:{row['due_at']:%Y-%m-%dT%H:%M}",
-            context=_course_context(row, url),
-            now=now,
-            due_at=row["due_at"],
-        )
-
-
-def _overdue(now: dt.datetime, url: str) -> Iterator[Row]:
-    window = Q(due_at__lte=now, due_at__gt=now - OVERDUE_WITHIN)
-    found = list(_open_assigned().filter(window).values(*_ENROLMENT_FIELDS))
+def _managers_of(people: set[int]) -> dict[int, list[tuple[int, str, str]]]:
+    """{person: [(manager id, full name, email)]}: the active managers of the teams each person
+    is a member of, never the person themselves. One query (one filter() call, so both
+    conditions are about the same membership)."""
     managers: dict[int, list[tuple[int, str, str]]] = {}
-    # One query: each overdue person's managers, of the teams they are a member of (one
-    # filter() call, so both conditions are about the same membership).
     for person_id, manager_id, full_name, email in (
         Membership.objects.filter(
             role=Membership.Role.MANAGER,
             user__is_active=True,
-            team__memberships__user_id__in={row["user_id"] for row in found},
+            team__memberships__user_id__in=people,
             team__memberships__role=Membership.Role.MEMBER,
         )
         .values_list("team__memberships__user_id", "user_id", "user__full_name", "user__email")
@@ -294,37 +318,7 @@ def _overdue(now: dt.datetime, url: str) -> Iterator[Row]:
     ):
         if person_id != manager_id:
             managers.setdefault(person_id, []).append((manager_id, full_name, email))
-    team_url = settings.SITE_URL + reverse("team_progress")
-    for row in found:
-        period = f"overdue:{row['due_at']:%Y-%m-%dT%H:%M}"
-        context = _course_context(row, url)
-        yield from _rows(
-            kind=Kind.OVERDUE,
-            user_id=row["user_id"],
-            subject_type="enrolment",
-            subject_id=row["pk"],
-            period=period,
-            context=context,
-            now=now,
-            due_at=row["due_at"],
-        )
-        person = f"{row['user__full_name'] or row['user__email']}"
-        for manager_id, full_name, email in managers.get(row["user_id"], []):
-            yield from _rows(
-                kind=Kind.OVERDUE_MANAGER,
-                user_id=manager_id,
-                subject_type="enrolment",
-                subject_id=row["pk"],
-                period=period,
-                context={
-                    **context,
-                    "name": _first_name(full_name, email),
-                    "person": person,
-                    "url": team_url,
-                },
-                now=now,
-                due_at=row["due_at"],
-            )
+    return managers
 
 
 def _recurrence_starting(now: dt.datetime, url: str) -> Iterator[Row]:
@@ -458,30 +452,41 @@ def reminders_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     now = now or timezone.now()
     policy = OrganisationSettings.current()
     url = _course_url()
-    producers: dict[str, Iterable[Row]] = {
-        Kind.ASSIGNED: _assigned(now, url),
-        Kind.DUE_SOON: _due_soon(now, url, policy.due_soon_days),
-        Kind.DUE_TODAY: _due_today(now, url),
-        Kind.OVERDUE: _overdue(now, url),
-        Kind.RECURRENCE_STARTING: _recurrence_starting(now, url),
-        Kind.CERTIFICATE_EXPIRING: _certificate_expiring(now, url),
-        Kind.REFRESHER_DUE: _refreshers(now),
-        Kind.MANAGER_DIGEST: _manager_digests(now),
-    }
-    considered: dict[str, int] = {}
+    producers: list[Iterable[Row]] = [
+        _assigned(now, url),
+        _due_dates(now, url, policy.due_soon_days),
+        _recurrence_starting(now, url),
+        _certificate_expiring(now, url),
+        _refreshers(now),
+        _manager_digests(now),
+    ]
+    considered: dict[str, int] = dict.fromkeys(sweep_kinds(), 0)
     created = 0
-    for kind, rows in producers.items():
-        batch: list[Row] = []
-        considered[kind] = 0
-        for row in rows:
-            batch.append(row)
-            considered[kind] += 1
-            if len(batch) >= BATCH:
-                created += _insert(batch)
-                batch = []
-        if batch:
+    batch: list[Row] = []
+    for row in itertools.chain.from_iterable(producers):
+        batch.append(row)
+        considered[row.kind] = considered.get(row.kind, 0) + 1
+        if len(batch) >= BATCH:
             created += _insert(batch)
+            batch = []
+    if batch:
+        created += _insert(batch)
     return SweepResult(considered=considered, created=created)
+
+
+def sweep_kinds() -> list[str]:
+    """Every kind the sweep writes, in the order it reports them."""
+    return [
+        Kind.ASSIGNED,
+        Kind.DUE_SOON,
+        Kind.DUE_TODAY,
+        Kind.OVERDUE,
+        Kind.OVERDUE_MANAGER,
+        Kind.RECURRENCE_STARTING,
+        Kind.CERTIFICATE_EXPIRING,
+        Kind.REFRESHER_DUE,
+        Kind.MANAGER_DIGEST,
+    ]
 
 
 def _insert(batch: list[Row]) -> int:

@@ -7,12 +7,16 @@ import datetime as dt
 import pytest
 import time_machine
 
-from notifications import due_sources
+from courses.models import Enrolment
+from notifications import dispatch, due_sources
 from notifications.kinds import Kind
 from notifications.models import Channel, Notification, OrganisationSettings, State
 from notifications.sweep import reminders_sweep
-from progress.models import Assignment
+from progress.assignments import assignment_create
+from progress.models import Assignment, Certificate
+from progress.recurrence import assignments_renew_due
 from tests.notifications.builders import MONDAY, assign, course
+from tests.progress.test_recurrence import finish
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +176,31 @@ def test_refresher_due_comes_from_a_registered_source_once_a_week(learner, refre
 
     (row,) = _emails(Kind.REFRESHER_DUE)
     assert (row.user, row.subject_type, row.context["count"]) == (learner, "refreshers", 6)
+
+
+def test_a_recurring_course_coming_back_and_its_certificate_running_out(learner, manager):
+    training = course()
+    start = dt.datetime(2026, 1, 31, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False):
+        assignment_create(actor=manager, people=[learner], course=training, recur_months=12)
+        enrolment = finish(Enrolment.objects.get(user=learner))
+    lapse = Certificate.objects.get(enrolment=enrolment).expires_at
+    assert lapse is not None
+
+    with time_machine.travel(lapse - dt.timedelta(days=20), tick=False):
+        assert assignments_renew_due() == 1
+        reminders_sweep()
+    assert [r.kind for r in _emails() if r.user == learner] == [Kind.RECURRENCE_STARTING]
+
+    with time_machine.travel(lapse - dt.timedelta(days=10), tick=False):
+        reminders_sweep()
+    (expiring,) = _emails(Kind.CERTIFICATE_EXPIRING)
+    assert expiring.context["course"] == "Calm under fire"
+    assert expiring.context["expires"] == f"{lapse:%A} {lapse.day} {lapse:%B}"
+
+    # Finishing the new round earns a newer certificate: the warning is no longer true.
+    with time_machine.travel(lapse - dt.timedelta(days=9), tick=False):
+        finish(Enrolment.objects.get(pk=enrolment.pk))
+        dispatch.dispatch_all()
+    expiring.refresh_from_db()
+    assert (expiring.state, expiring.reason) == (State.CANCELLED, "completed")

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from config.forms import add_service_errors
 from config.http import AuthedRequest
+from learners.permissions import is_manager, is_training_admin
 
 from . import ledger, permissions, rendering, services, unsubscribe
 from .forms import LedgerDayForm, PolicyForm, PreferencesForm, TemplateForm
@@ -24,6 +25,7 @@ from .kinds import DIGEST, KINDS, OPTIONAL, Kind, label
 from .models import Notification, OrganisationSettings, Preference, State
 
 BELL_ITEMS = 8
+MANAGER_KINDS = frozenset({Kind.MANAGER_DIGEST, Kind.OVERDUE_MANAGER})
 LIST_ITEMS = 50
 
 
@@ -71,7 +73,9 @@ def notifications_mark_read(request: AuthedRequest) -> HttpResponse:
     """Mark everything read (or one message, `pk` in the form). htmx gets the bell back with
     its count cleared; a plain form goes back to the list."""
     raw = request.POST.get("pk", "")
-    services.mark_read(user=request.user, pk=int(raw) if raw.isdigit() else None)
+    if raw and not raw.isdigit():
+        return HttpResponseBadRequest(_("That message wasn't found. Nothing was changed."))
+    services.mark_read(user=request.user, pk=int(raw) if raw else None)
     if request.htmx:
         return _bell(request)
     return redirect("notifications")
@@ -84,7 +88,11 @@ def notifications_mark_read(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def notification_preferences(request: AuthedRequest) -> HttpResponse:
     policy = OrganisationSettings.current()
-    kinds = [k for k in KINDS if services.can_turn_off(k, policy)]
+    # Team summaries and overdue notes are for people who manage a team.
+    manages = is_manager(request.user) or is_training_admin(request.user)
+    kinds = [
+        k for k in KINDS if services.can_turn_off(k, policy) and (manages or k not in MANAGER_KINDS)
+    ]
     current = dict(Preference.objects.filter(user=request.user).values_list("kind", "email"))
     form = PreferencesForm(
         request.POST if request.method == "POST" else None,
@@ -97,7 +105,11 @@ def notification_preferences(request: AuthedRequest) -> HttpResponse:
         services.time_zone_set(user=request.user, time_zone=form.cleaned_data["time_zone"])
         messages.success(request, _("Saved. Your emails follow these choices from now on."))
         return redirect("notification_preferences")
-    always = [label(k) for k in KINDS if k not in kinds and k != Kind.INVITATION]
+    always = [
+        label(k)
+        for k in KINDS
+        if k not in kinds and k != Kind.INVITATION and not services.can_turn_off(k, policy)
+    ]
     return render(
         request,
         "notifications/preferences.html",

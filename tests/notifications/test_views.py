@@ -310,3 +310,24 @@ def test_changing_an_emails_wording_is_on_the_activity_log(client, admin):
     entries = list(AuditEntry.objects.filter(action="reminders.template").order_by("pk"))
     assert [(e.actor, e.target_label) for e in entries] == [(admin, "due_today")] * 2
     assert not EmailTemplate.objects.exists()
+
+
+def test_marking_read_with_a_garbled_id_changes_nothing(client, learner, manager):
+    _swept(learner, manager)
+    client.force_login(learner)
+
+    response = client.post(reverse("notifications_mark_read"), {"pk": "12abc"})
+
+    assert response.status_code == 400
+    assert "Nothing was changed" in response.content.decode()
+    assert Notification.objects.unread_for(learner.pk).count() == 1
+
+
+def test_team_emails_are_offered_only_to_people_who_manage_a_team(client, learner, manager):
+    client.force_login(learner)
+    for_learner = client.get(reverse("notification_preferences")).content.decode()
+    client.force_login(manager)
+    for_manager = client.get(reverse("notification_preferences")).content.decode()
+
+    assert 'name="email_manager_digest"' not in for_learner
+    assert 'name="email_manager_digest"' in for_manager

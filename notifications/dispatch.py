@@ -130,14 +130,21 @@ def dispatch_due(*, now: dt.datetime | None = None, limit: int = BATCH) -> Dispa
     mail = get_connection()
     try:
         for user_id, group in itertools.groupby(rows, key=lambda r: r.user_id):
-            if user_id is None:
-                for row in group:
-                    _deliver_invitation(row, token, now, mail, result)
-            else:
-                person = list(group)
-                assert person[0].user is not None
-                batch = Batch(token, now, policy, mail, sources, snapshot, preferences)
-                _deliver_to_person(person[0].user, person, batch, result)
+            rows_of = list(group)
+            try:
+                if user_id is None:
+                    for row in rows_of:
+                        _deliver_invitation(row, token, now, mail, result)
+                else:
+                    assert rows_of[0].user is not None
+                    batch = Batch(token, now, policy, mail, sources, snapshot, preferences)
+                    _deliver_to_person(rows_of[0].user, rows_of, batch, result)
+            except Exception as exc:
+                # Anything else (a template that no longer renders, a database error) counts
+                # as a failed attempt, so the rows end up "failed" for admins to see rather
+                # than being retaken after every lease for ever. The rest of the batch goes on.
+                logger.exception("Delivering notifications %s failed", [r.pk for r in rows_of])
+                result.add("failed", _retry(rows_of, token, now, exc))
     finally:
         mail.close()
     return result

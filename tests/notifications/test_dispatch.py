@@ -4,10 +4,12 @@ person's own time zone outside quiet hours, combines, retries and gives up visib
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 import time_machine
 from django.core import mail
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -16,6 +18,7 @@ from notifications import dispatch, services
 from notifications.kinds import Kind
 from notifications.models import (
     Channel,
+    EmailTemplate,
     Mailbox,
     Notification,
     OrganisationSettings,
@@ -327,3 +330,37 @@ def test_only_the_most_urgent_reminder_about_one_course_goes_out(learner, manage
     (message,) = [m for m in mail.outbox if m.to == [learner.email]]
     assert message.body.count("Hi Leo,") == 1, "one greeting for the whole digest"
     assert "Calm under fire is due today" in message.body
+
+
+def test_a_template_that_no_longer_renders_fails_visibly_instead_of_looping(learner, manager):
+    # Saved before the checks existed, say: it cannot compile.
+    EmailTemplate.objects.create(key=Kind.ASSIGNED, subject="{% if %}", text="x", html="x")
+    assign(by=manager, to=learner, training=course(), due_on=dt.date(2026, 3, 31))
+    with time_machine.travel(MORNING, tick=False):
+        reminders_sweep()
+    row = _email(learner, Kind.ASSIGNED)
+
+    at = MORNING
+    for _attempt in range(dispatch.MAX_ATTEMPTS):
+        with time_machine.travel(at, tick=False):
+            dispatch.dispatch_all()
+        row.refresh_from_db()
+        at = row.next_attempt_at
+
+    assert (row.state, row.reason) == (State.FAILED, "gave_up")
+    assert "TemplateSyntaxError" in row.last_error
+    assert [m for m in mail.outbox if m.to == [learner.email]] == []
+
+
+def test_the_commands_run_the_sweep_and_the_dispatcher_by_hand(learner, manager):
+    assign(by=manager, to=learner, training=course(), due_on=dt.date(2026, 3, 31))
+    out = io.StringIO()
+
+    with time_machine.travel(MORNING, tick=False):
+        call_command("run_reminder_sweep", stdout=out)
+        call_command("send_pending_notifications", stdout=out)
+
+    text = out.getvalue()
+    assert "assigned: 2 due" in text
+    assert "emails sent" in text
+    assert _email(learner, Kind.ASSIGNED).state == State.SENT

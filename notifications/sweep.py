@@ -1,11 +1,12 @@
 """The reminder sweep: what is due now becomes outbox rows, set-based and exactly once.
 
 Beat runs `reminders_sweep` every few minutes (and `manage.py run_reminder_sweep` by hand). Each
-kind reads the people it concerns in one or two queries and inserts their rows with
-`bulk_create(ignore_conflicts=True)` on the unique dedupe key (person, kind, subject, period,
-channel). So a second sweep, two beats at once, or the first sweep after beat was down for
-hours writes only what is still missing: what is still due is written once, and what stopped
-being due (finished, unassigned, a date that passed) is not written at all.
+kind reads the people it concerns in a query or two (the three due-date kinds share one), and
+the rows go in 2,000 at a time with `INSERT ... ON CONFLICT (dedupe_key) DO NOTHING`
+(`bulk_create(ignore_conflicts=True)` on SQLite) on the unique dedupe key (person, kind,
+subject, period, channel). So a second sweep, two beats at once, or the first sweep after beat
+was down for hours writes only what is still missing: what is still due is written once, and
+what stopped being due (finished, unassigned, a date that passed) is not written at all.
 
 Windows, measured from each due date (`due_at`, an instant):
 - due soon, N days before: while N to N+1 days remain (one per N in the organisation's list);

@@ -209,7 +209,8 @@ def invitation_create(
     *, actor: User | None, email: str, team: Team, full_name: str = ""
 ) -> Invitation:
     """Invite `email` into `team` on behalf of `actor` (stored as `invited_by`), record
-    "invitation.create" and queue the email once the transaction commits.
+    "invitation.create" and queue the email in the same transaction (the notifications outbox,
+    through `events.invitation_queued`); a worker sends it after commit.
 
     A pending invitation for the same email and team is re-sent rather than duplicated (and
     recorded as "invitation.resend"). Raises ValidationError when the person is already a
@@ -246,7 +247,8 @@ def invitation_create(
 @transaction.atomic
 def invitation_resend(*, actor: User | None, invitation: Invitation) -> Invitation:
     """Issue a fresh link (the old one stops working), restart the 7 days, record
-    "invitation.resend" and email it once the transaction commits.
+    "invitation.resend" and queue its email in the same transaction (the old link's email, if
+    still waiting, is cancelled); a worker sends it after commit.
 
     Raises ValidationError if the invitation was already accepted.
     """

@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "assessments",
     "refreshers",
     "progress",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -292,6 +293,9 @@ else:
         "socket_timeout": 10,
         "socket_connect_timeout": 5,
     }
+# How long a dispatcher owns the outbox rows it claimed; a worker killed mid-batch leaves them
+# to the next dispatcher after this. Longer than a batch takes to send.
+NOTIFICATIONS_LEASE_SECONDS = env_int("NOTIFICATIONS_LEASE_SECONDS", 120)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_ACKS_LATE = True
@@ -324,6 +328,12 @@ CELERY_BEAT_SCHEDULE = {
     "renew-recurring-assignments": {
         "task": "progress.tasks.renew_recurring_assignments",
         "schedule": 60 * 60,
+    },
+    # Writes due reminders into the outbox and wakes the dispatchers (docs/adr/0015).
+    "reminder-sweep": {
+        "task": "notifications.tasks.run_reminder_sweep",
+        "schedule": 60 * 5,
+        "options": {"expire_seconds": 60 * 5},
     },
     "clear-expired-sessions": {
         "task": "learners.tasks.clear_expired_sessions",

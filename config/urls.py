@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("refreshers.urls")),
     path("", include("progress.urls")),
+    path("", include("notifications.urls")),
 ]
 
 if settings.DEBUG:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime, time, timedelta
 from typing import ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -60,6 +61,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("May sign in to the Django admin site. For operators only."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # An IANA name ("Europe/Lisbon"); empty means the site's TIME_ZONE. Reminders wait for the
+    # person's own morning, not the server's.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, default="")
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -84,6 +88,18 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_full_name(self) -> str:
         return self.display_name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The person's time zone: `time_zone`, or the site's TIME_ZONE when it is empty or not
+        a zone this machine knows. No query."""
+        for name in (self.time_zone, settings.TIME_ZONE):
+            if name:
+                try:
+                    return ZoneInfo(name)
+                except (ZoneInfoNotFoundError, ValueError):
+                    continue
+        return ZoneInfo("UTC")
 
     def get_short_name(self) -> str:
         return self.display_name.split(" ", 1)[0]
@@ -304,6 +320,8 @@ AUDIT_ACTION_LABELS: dict[str, str | Promise] = {
     "assignment.renew": _("Opened the next round of a recurring course"),
     "rule.create": _("Added a team rule"),
     "rule.remove": _("Removed a team rule"),
+    "reminders.policy": _("Changed the reminder policy"),
+    "reminders.template": _("Changed an email's wording"),
 }
 
 AUDIT_TARGET_LABELS: dict[str, str | Promise] = {
@@ -316,6 +334,7 @@ AUDIT_TARGET_LABELS: dict[str, str | Promise] = {
     "assignment": _("assignment"),
     "path": _("learning path"),
     "rule": _("team rule"),
+    "reminders": _("reminders"),
 }
 
 

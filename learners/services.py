@@ -26,7 +26,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from .audit import Change, Changes, audit_record
-from .events import announce_member_joined
+from .events import announce_invitation_queued, announce_member_joined
 from .models import Invitation, Membership, Team, User, _new_nonce
 
 _INVITATION_SALT = "learners.invitation"
@@ -209,7 +209,8 @@ def invitation_create(
     *, actor: User | None, email: str, team: Team, full_name: str = ""
 ) -> Invitation:
     """Invite `email` into `team` on behalf of `actor` (stored as `invited_by`), record
-    "invitation.create" and queue the email once the transaction commits.
+    "invitation.create" and queue the email in the same transaction (the notifications outbox,
+    through `events.invitation_queued`); a worker sends it after commit.
 
     A pending invitation for the same email and team is re-sent rather than duplicated (and
     recorded as "invitation.resend"). Raises ValidationError when the person is already a
@@ -246,7 +247,8 @@ def invitation_create(
 @transaction.atomic
 def invitation_resend(*, actor: User | None, invitation: Invitation) -> Invitation:
     """Issue a fresh link (the old one stops working), restart the 7 days, record
-    "invitation.resend" and email it once the transaction commits.
+    "invitation.resend" and queue its email in the same transaction (the old link's email, if
+    still waiting, is cancelled); a worker sends it after commit.
 
     Raises ValidationError if the invitation was already accepted.
     """
@@ -315,25 +317,24 @@ def _audit_invitation(
 
 
 def _queue_invitation_email(invitation: Invitation) -> None:
-    from .tasks import send_invitation_email
-
-    invitation_id = invitation.pk
-    transaction.on_commit(lambda: send_invitation_email.delay(invitation_id))
+    # Written to the outbox in this transaction (docs/adr/0015); a worker sends it.
+    announce_invitation_queued(invitation_id=invitation.pk, nonce=invitation.nonce)
 
 
-def invitation_email_send(*, invitation_id: int) -> bool:
-    """Email the current link of a pending invitation that has not been emailed yet.
-
-    Returns True when a message went out, False when there was nothing to send (accepted,
-    revoked, expired, missing, or already sent). Safe to run twice: the second run finds
-    `sent_at` set. A crash between sending and stamping can send the same link twice, which
-    is the side we prefer to err on for a welcome email.
-    """
+def invitation_email_message(*, invitation_id: int, nonce: str) -> EmailMultiAlternatives | None:
+    """The email (plain text and HTML) for link `nonce` of a pending invitation that has not
+    been emailed yet; None when there is nothing to send: accepted, revoked, expired, missing,
+    already sent, or a newer link replaced this one. One query."""
     invitation = (
         Invitation.objects.select_related("team", "invited_by").filter(pk=invitation_id).first()
     )
-    if invitation is None or invitation.sent_at is not None or invitation.status() != "pending":
-        return False
+    if (
+        invitation is None
+        or invitation.nonce != nonce
+        or invitation.sent_at is not None
+        or invitation.status() != "pending"
+    ):
+        return None
     context = {
         "invitation": invitation,
         "url": invitation_url(invitation),
@@ -349,10 +350,33 @@ def invitation_email_send(*, invitation_id: int) -> bool:
     message.attach_alternative(
         render_to_string("learners/email/invitation.html", context), "text/html"
     )
+    return message
+
+
+def invitation_mark_sent(*, invitation_id: int, nonce: str) -> bool:
+    """Stamp `sent_at` on link `nonce` of the invitation, once the mail server has taken it.
+    Returns False when it was stamped already or a newer link replaced it. One query."""
+    return bool(
+        Invitation.objects.filter(pk=invitation_id, nonce=nonce, sent_at__isnull=True).update(
+            sent_at=timezone.now()
+        )
+    )
+
+
+def invitation_email_send(*, invitation_id: int) -> bool:
+    """Email the current link of a pending invitation that has not been emailed yet, and stamp
+    `sent_at`. Returns True when a message went out, False when there was nothing to send.
+    Safe to run twice: the second run finds `sent_at` set. A crash between sending and
+    stamping can send the same link twice, the side we prefer to err on for a welcome email.
+    The outbox (notifications) calls the two halves itself; this is for commands and tests."""
+    nonce = Invitation.objects.filter(pk=invitation_id).values_list("nonce", flat=True).first()
+    if nonce is None:
+        return False
+    message = invitation_email_message(invitation_id=invitation_id, nonce=nonce)
+    if message is None:
+        return False
     message.send()
-    Invitation.objects.filter(
-        pk=invitation.pk, nonce=invitation.nonce, sent_at__isnull=True
-    ).update(sent_at=timezone.now())
+    invitation_mark_sent(invitation_id=invitation_id, nonce=nonce)
     return True
 
 

@@ -51,6 +51,9 @@ from courses import services as course_services
 from courses.models import Course, CourseImage, LearningPath, Lesson, Module
 from learners import services as learner_services
 from learners.models import AuditEntry, Invitation, Membership, Team, User
+from notifications import unsubscribe
+from notifications.kinds import Kind
+from notifications.models import Notification, State
 from progress import services as progress_services
 from progress.assignments import assignment_create
 from progress.models import Assignment, AssignmentRule, Certificate
@@ -129,6 +132,8 @@ class World:
     import_job: ImportJob  # the admin's, still waiting in the queue
     review_item: ReviewItem  # the learner's, from the finished run's opening line
     refresher_review: Review  # the learner's refresher answer to it
+    unsubscribe_token: str  # the learner's, for refresher reminders
+    failed_notification: Notification
 
     def __getitem__(self, persona: str) -> User:
         return self.people[persona]
@@ -257,6 +262,16 @@ def build_world() -> World:
         ),
         review_item=review_item,
         refresher_review=refresher_review,
+        unsubscribe_token=unsubscribe.token(user_id=learner.pk, kinds=[Kind.REFRESHER_DUE]),
+        failed_notification=Notification.objects.create(
+            user=learner,
+            kind=Kind.DUE_TODAY,
+            subject_type="enrolment",
+            subject_id=enrolment.pk,
+            period="today",
+            dedupe_key="world-failed",
+            state=State.FAILED,
+        ),
     )
 
 
@@ -682,6 +697,23 @@ TABLE: dict[str, Row | tuple[Row, ...]] = {
     "team_progress": Row(get=ASSIGNER),
     "team_progress_export": Row(get=ASSIGNER),
     "person_progress": Row(args=lambda w: [w.people["learner"].pk], get=MANAGER_OF),
+    # notifications: everyone's bell and email choices; the signed link works without signing in
+    "notifications": Row(get=SIGNED_IN),
+    "notification_bell": Row(get=SIGNED_IN),
+    "notifications_mark_read": Row(post=SIGNED_IN.succeeds_with(302)),
+    "notification_preferences": Row(get=SIGNED_IN, post=SIGNED_IN.succeeds_with(302)),
+    "notification_unsubscribe": Row(args=lambda w: [w.unsubscribe_token], get=PUBLIC, post=PUBLIC),
+    # A person's reminder ledger follows their training page (get_person_progress_for).
+    "reminder_ledger": Row(args=lambda w: [w.people["learner"].pk], get=MANAGER_OF),
+    "reminder_policy": Row(get=ADMINS_ONLY, post=ADMINS_ONLY.succeeds_with(INVALID)),
+    "email_templates": Row(get=ADMINS_ONLY),
+    "email_template_edit": Row(
+        args=lambda w: ["due_today"], get=ADMINS_ONLY, post=ADMINS_ONLY.succeeds_with(INVALID)
+    ),
+    "failed_notifications": Row(get=ADMINS_ONLY),
+    "failed_notification_retry": Row(
+        args=lambda w: [w.failed_notification.pk], post=ADMINS_ONLY.succeeds_with(302)
+    ),
 }
 
 

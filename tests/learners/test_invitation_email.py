@@ -10,13 +10,14 @@ from urllib.parse import urlsplit
 
 import pytest
 import time_machine
-from celery.exceptions import Retry
 from django.conf import settings as django_settings
 from django.urls import resolve
 from pytest_django.fixtures import Settings
 
-from learners import services, tasks
+from learners import services
 from learners.models import Invitation
+from notifications import dispatch
+from notifications.models import Notification
 from tests.factories import InvitationFactory, TeamFactory, UserFactory
 from tests.smtp import DroppingServer, SmtpServer, free_port
 
@@ -146,11 +147,11 @@ def test_expiry_boundary(smtp, db):
 
 
 def test_running_twice_sends_once(smtp, invitation):
-    assert tasks.send_invitation_email(invitation.pk) is True
+    assert services.invitation_email_send(invitation_id=invitation.pk) is True
     invitation.refresh_from_db()
     first_sent_at = invitation.sent_at
 
-    assert tasks.send_invitation_email(invitation.pk) is False
+    assert services.invitation_email_send(invitation_id=invitation.pk) is False
 
     assert len(smtp.envelopes) == 1
     invitation.refresh_from_db()
@@ -195,43 +196,37 @@ def test_smtp_server_down_raises_oserror_and_leaves_sent_at_null(settings, invit
     _use_smtp(settings, free_port())  # nothing listens there
 
     with pytest.raises(OSError):
-        tasks.send_invitation_email(invitation.pk)
+        services.invitation_email_send(invitation_id=invitation.pk)
 
     invitation.refresh_from_db()
     assert invitation.sent_at is None
 
 
-def test_smtp_failure_is_retried_by_celery_then_sent_when_the_server_is_back(settings, invitation):
-    """autoretry_for=(OSError,): a mail server that hangs up schedules a retry with backoff,
-    and the retries run out after 1 + max_retries attempts."""
-    task = tasks.send_invitation_email
+def test_smtp_failure_is_retried_from_the_outbox_then_sent_when_the_server_is_back(
+    settings, db, django_capture_on_commit_callbacks
+):
+    """The invitation waits in the notifications outbox: a mail server that hangs up puts it
+    back with a backoff, and the next run after that sends it."""
+    team = TeamFactory(name="Harbour Store")
     with DroppingServer() as dropping:
         _use_smtp(settings, dropping.port)
-
-        # As a worker would see it: the first failure turns into a Retry with a countdown.
-        with pytest.raises(Retry) as excinfo:
-            task.delay(invitation.pk)
-        assert isinstance(excinfo.value.exc, OSError)
-        assert 0 <= excinfo.value.when <= task.retry_backoff
+        with (
+            time_machine.travel(START, tick=False),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            invitation = services.invitation_create(
+                actor=None, email="sam.new@example.com", team=team
+            )
         assert dropping.connections == 1
-
-        # Celery's eager apply() follows every retry inline (countdowns skipped) when eager
-        # errors are not propagated.
-        task.app.conf.task_eager_propagates = False
-        try:
-            result = task.apply(args=[invitation.pk])
-        finally:
-            task.app.conf.task_eager_propagates = True
-        assert result.failed()
-        assert isinstance(result.result, OSError)
-        assert dropping.connections == 1 + (1 + task.max_retries)
-
+    row = Notification.objects.get(kind="invitation", subject_id=invitation.pk)
+    assert (row.state, row.attempts, row.reason) == ("pending", 1, "send_error")
+    assert row.next_attempt_at == START + dispatch.backoff(1)
     invitation.refresh_from_db()
     assert invitation.sent_at is None
 
-    with SmtpServer() as smtp:
+    with SmtpServer() as smtp, time_machine.travel(row.next_attempt_at, tick=False):
         _use_smtp(settings, smtp.port)
-        assert task.delay(invitation.pk).get() is True
+        assert dispatch.dispatch_all().sent == 1
         assert [env.rcpt_tos for env in smtp.envelopes] == [["sam.new@example.com"]]
     invitation.refresh_from_db()
-    assert invitation.sent_at is not None
+    assert invitation.sent_at == row.next_attempt_at

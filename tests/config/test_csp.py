@@ -233,7 +233,10 @@ def test_only_post_is_accepted(client):
 
 # Views that take POSTs without a CSRF token, each with its reason in docs/adr/0011. Django's
 # admin and allauth are third-party areas and guard themselves.
-CSRF_EXEMPT = {"config.csp.csp_report"}
+CSRF_EXEMPT = {
+    "config.csp.csp_report",
+    "notifications.views.notification_unsubscribe",
+}
 
 
 def csrf_exempt_views() -> set[str]:

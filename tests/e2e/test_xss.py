@@ -125,7 +125,9 @@ FIND_INJECTED = """() => {
       if (name.startsWith("on")) problems.push(`${name} on ${describe(el)}`);
       if (["href", "src", "action", "formaction", "xlink:href", "data", "srcdoc"].includes(name)
           && dangerous.test(value)) problems.push(`${name}=${attr.value} on ${describe(el)}`);
-      const appHtmx = el.matches("body, textarea[name=body_markdown]");
+      // The app's own htmx: the page body, the lesson editor, and the header's notification bell.
+      const appHtmx = el.matches(
+        "body, textarea[name=body_markdown], .site-header #bell, .site-header #bell *");
       if (name.startsWith("hx-") && !appHtmx) problems.push(`${name} on ${describe(el)}`);
     }
   }
@@ -146,7 +148,9 @@ FIND_INJECTED = """() => {
     if (!el.closest(".ring")) problems.push(`svg ${describe(el)}`);
   }
   for (const el of document.querySelectorAll("details")) {
-    if (!el.matches(".account-menu, .site-menu")) problems.push(`details ${describe(el)}`);
+    if (!el.matches(".account-menu, .site-menu, .site-header .bell-menu")) {
+      problems.push(`details ${describe(el)}`);
+    }
   }
   return problems;
 }"""

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from config.forms import add_service_errors
 from config.http import AuthedRequest
+from config.parsing import ascii_int
 from learners.permissions import is_manager, is_training_admin
 
 from . import ledger, permissions, rendering, services, unsubscribe
@@ -73,9 +74,10 @@ def notifications_mark_read(request: AuthedRequest) -> HttpResponse:
     """Mark everything read (or one message, `pk` in the form). htmx gets the bell back with
     its count cleared; a plain form goes back to the list."""
     raw = request.POST.get("pk", "")
-    if raw and not raw.isdigit():
+    pk = ascii_int(raw)
+    if raw and pk is None:  # "²" passes str.isdigit() but is no id
         return HttpResponseBadRequest(_("That message wasn't found. Nothing was changed."))
-    services.mark_read(user=request.user, pk=int(raw) if raw else None)
+    services.mark_read(user=request.user, pk=pk)
     if request.htmx:
         return _bell(request)
     return redirect("notifications")

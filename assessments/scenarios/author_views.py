@@ -29,6 +29,7 @@ from assessments import content_check
 from assessments.models import Scenario, ScenarioNode
 from config.forms import add_service_errors
 from config.http import AuthedRequest
+from config.parsing import ascii_int
 from learners.permissions import require_author
 
 from . import permissions
@@ -389,8 +390,8 @@ def node_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     data = request.POST.copy()
     more = bool(data.get("more"))
     if more:
-        total = data.get("reply-TOTAL_FORMS", "0")
-        data["reply-TOTAL_FORMS"] = str(int(total) + 1 if total.isdigit() else 1)
+        total = ascii_int(data.get("reply-TOTAL_FORMS"))
+        data["reply-TOTAL_FORMS"] = str(total + 1 if total is not None else 1)
     line_form = NodeForm(data, prefix="line")
     rows = reply_rows_class()(data, prefix="reply", form_kwargs={"lines": lines})
     if more:

@@ -46,6 +46,10 @@ def test_the_bell_shows_and_clears(
     fits_width(page)
 
     summary = bell.locator("summary")
+    # The counted bell has just been swapped in; htmx wires it up once it has settled.
+    page.wait_for_function(
+        "() => !document.querySelector('#bell.htmx-added, #bell .htmx-added, .htmx-settling')"
+    )
     summary.focus()
     page.keyboard.press("Enter")
     expect(bell.get_by_role("link", name="New training: Phone basics")).to_be_visible()

@@ -331,3 +331,10 @@ def test_team_emails_are_offered_only_to_people_who_manage_a_team(client, learne
 
     assert 'name="email_manager_digest"' not in for_learner
     assert 'name="email_manager_digest"' in for_manager
+
+
+@pytest.mark.parametrize("pk", ["²", "9" * 5000, "-1"])
+def test_marking_read_with_a_garbled_id_is_refused_not_a_server_error(client, learner, pk):
+    client.force_login(learner)
+    response = client.post(reverse("notifications_mark_read"), {"pk": pk})
+    assert response.status_code == 400

@@ -825,3 +825,14 @@ def test_the_editor_checks_the_content_and_sets_how_the_customer_gets_in_touch(c
     assert refused.status_code == 400
     scenario.refresh_from_db()
     assert scenario.channel == Scenario.Channel.PHONE
+
+
+@pytest.mark.parametrize("total", ["²", "9" * 5000, "-3", "x"])
+def test_add_another_reply_with_a_garbled_row_count_is_not_a_server_error(client, admin, total):
+    scenario = build_scenario()
+    editing.scenario_unpublish(scenario=scenario, actor=None)
+    opening = scenario.start
+    client.force_login(admin)
+    data = {**line_data(opening), "reply-TOTAL_FORMS": total, "more": "1"}
+    response = client.post(reverse("author_scenario_node", args=[opening.pk]), data)
+    assert response.status_code < 500

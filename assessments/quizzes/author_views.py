@@ -27,6 +27,7 @@ from assessments.models import Question, Quiz, QuizSlot
 from assessments.questions.selectors import BankNode, BankTree, bank_tree
 from config.forms import add_service_errors
 from config.http import AuthedRequest
+from config.parsing import ascii_int
 from courses.models import Course, Module
 from courses.permissions import get_authored_course
 
@@ -239,9 +240,8 @@ def _posted_questions(request: AuthedRequest) -> tuple[list[Question], bool]:
     ids: list[int] = []
     garbled = False
     for value in request.POST.getlist("question"):
-        try:
-            pk = int(value)
-        except ValueError:
+        pk = ascii_int(value)
+        if pk is None:  # not an id: other scripts' digits, or more than a database id holds
             garbled = True
             continue
         if pk not in ids:

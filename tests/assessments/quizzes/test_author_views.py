@@ -514,3 +514,16 @@ def test_the_quiz_editor_shows_the_content_check(client, admin, course, bank):
     assert "True/false answers" in check
     # Both questions' right answer, "Take a slow breath", is their longest option.
     assert "The right answer is the longest option in 2 of 2" in check
+
+
+@pytest.mark.parametrize("garbled", ["9" * 19, "²", "9" * 5000])
+def test_an_id_no_database_holds_is_refused_not_a_server_error(
+    client, admin, course, bank, garbled
+):
+    (first,) = make_questions(bank, 1)
+    quiz = make_quiz(course)
+    client.force_login(admin)
+    url = reverse("author_quiz_add_question", args=[quiz.pk])
+    response = client.post(url, {"question": [str(first.pk), garbled]})
+    assert response.status_code == 400
+    assert quiz.slots.count() == 0

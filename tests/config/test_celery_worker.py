@@ -3,21 +3,12 @@ PostgreSQL test database and sending through a real SMTP server on loopback."""
 
 from __future__ import annotations
 
-import re
-import signal
-import subprocess
-import sys
-import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
-import redis
-from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.urls import resolve
 
 from config import heartbeat as heartbeats
@@ -26,52 +17,12 @@ from learners import services
 from learners.models import Invitation
 from notifications.services import invitation_outbox_write
 from notifications.tasks import send_pending_notifications
-from tests.config.test_settings import PROJECT_DIR, clean_env
 from tests.conftest import require_postgres, require_redis
 from tests.factories import InvitationFactory
 from tests.smtp import SmtpServer
+from tests.workers import Worker, running_worker
 
 SITE_URL = "https://training.example.com"
-WAIT_S = 30
-
-
-def _database_url() -> str:
-    """pytest-django's test database (not the one named in DATABASE_URL)."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = db["HOST"] or "127.0.0.1"
-    port = db["PORT"] or 5432
-    return f"postgres://{credentials}@{host}:{port}/{quote(db['NAME'], safe='')}"
-
-
-class Worker:
-    def __init__(self, proc: subprocess.Popen[bytes], log: Path, queue: str) -> None:
-        self.proc = proc
-        self.log = log
-        self.queue = queue
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def task_result(self, task_id: str) -> str | None:
-        """What the worker logged the task as returning, once it has finished."""
-        found = re.search(rf"\[{re.escape(task_id)}\] succeeded in \S+s: (\S+)", self.output())
-        return found.group(1) if found else None
-
-    def wait_until(self, condition: Callable[[], bool], what: str) -> None:
-        """Bounded poll while the worker (another process) does its job."""
-        deadline = time.monotonic() + WAIT_S
-        while time.monotonic() < deadline:
-            if condition():
-                return
-            if self.proc.poll() is not None:
-                pytest.fail(f"worker exited ({self.proc.returncode}):\n{self.output()[-4000:]}")
-            time.sleep(0.1)
-        pytest.fail(
-            f"timed out after {WAIT_S}s waiting for {what}; worker log:\n{self.output()[-4000:]}"
-        )
 
 
 @pytest.fixture
@@ -90,50 +41,17 @@ def broker_url() -> str:
 def worker(
     transactional_db: None, broker_url: str, smtp: SmtpServer, tmp_path: Path
 ) -> Iterator[Worker]:
-    # A queue of its own: no other worker on this Redis can take the test's messages.
-    queue = f"test-invitations-{uuid.uuid4().hex[:12]}"
-    env = clean_env(
-        tmp_path,
-        DEBUG="1",
-        SECRET_KEY=settings.SECRET_KEY,  # the worker signs links this process must verify
-        DATABASE_URL=_database_url(),
-        DATABASE_FALLBACK_TO_SQLITE="0",
-        CELERY_BROKER_URL=broker_url,
+    with running_worker(
+        name="test-invitations",
+        broker_url=broker_url,
+        tmp_path=tmp_path,
         # The same Redis as the broker: `shared_cache` lets this process read what it stamps.
         CACHE_URL=broker_url,
         EMAIL_URL=smtp.url,
         EMAIL_TIMEOUT="5",
         SITE_URL=SITE_URL,
-    )
-    log = tmp_path / "worker.log"
-    with log.open("wb") as log_file:
-        proc = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "celery", "-A", "config", "worker"),
-                *("--pool", "solo", "--concurrency", "1", "--loglevel", "INFO"),
-                *("-Q", queue, "-n", f"{queue}@%h"),
-                *("--without-gossip", "--without-mingle", "--without-heartbeat"),
-            ],
-            cwd=PROJECT_DIR,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        yield Worker(proc, log, queue)
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-        client = redis.Redis.from_url(broker_url)
-        try:
-            client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
-        finally:
-            client.close()
+    ) as started:
+        yield started
 
 
 @pytest.fixture

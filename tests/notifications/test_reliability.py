@@ -29,12 +29,12 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from learners.models import Membership
 from notifications.models import Channel, Notification, OrganisationSettings, State
 from progress.assignments import assignment_create
-from tests.config.test_celery_worker import _database_url
 from tests.config.test_settings import PROJECT_DIR, clean_env
 from tests.conftest import require_postgres
 from tests.courses.builders import build_course
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
 from tests.smtp import free_port
+from tests.workers import database_url
 
 pytestmark = pytest.mark.services
 
@@ -186,7 +186,7 @@ def test_kill_a_worker_and_restart_redis_mid_batch_nothing_lost_nothing_doubled(
     env = clean_env(
         tmp_path,
         DEBUG="1",
-        DATABASE_URL=_database_url(),
+        DATABASE_URL=database_url(),
         DATABASE_FALLBACK_TO_SQLITE="0",
         CELERY_BROKER_URL=broker,
         CACHE_URL="locmemcache://",

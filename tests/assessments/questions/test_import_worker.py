@@ -4,26 +4,19 @@ htmx does (the suite itself runs tasks inline; this is the one place they leave 
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
-from django.conf import settings
 from django.urls import reverse
 
 from assessments.models import ImportJob, Question, QuestionBank
 from assessments.questions import imports
 from assessments.tasks import run_question_import
 from config.celery import app
-from tests.config.test_celery_worker import Worker, _database_url
-from tests.config.test_settings import PROJECT_DIR, clean_env
 from tests.conftest import require_postgres, require_redis
 from tests.factories import UserFactory
+from tests.workers import Worker, running_worker
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -36,46 +29,13 @@ def broker_url() -> str:
 
 @pytest.fixture
 def worker(transactional_db: None, broker_url: str, tmp_path: Path) -> Iterator[Worker]:
-    # A queue of its own: no other worker on this Redis can take the test's messages.
-    queue = f"test-imports-{uuid.uuid4().hex[:12]}"
-    env = clean_env(
-        tmp_path,
-        DEBUG="1",
-        SECRET_KEY=settings.SECRET_KEY,
-        DATABASE_URL=_database_url(),
-        DATABASE_FALLBACK_TO_SQLITE="0",
-        CELERY_BROKER_URL=broker_url,
+    with running_worker(
+        name="test-imports",
+        broker_url=broker_url,
+        tmp_path=tmp_path,
         MEDIA_ROOT=str(tmp_path / "media"),
-    )
-    log = tmp_path / "worker.log"
-    with log.open("wb") as log_file:
-        proc = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "celery", "-A", "config", "worker"),
-                *("--pool", "solo", "--concurrency", "1", "--loglevel", "INFO"),
-                *("-Q", queue, "-n", f"{queue}@%h"),
-                *("--without-gossip", "--without-mingle", "--without-heartbeat"),
-            ],
-            cwd=PROJECT_DIR,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        yield Worker(proc, log, queue)
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-        client = redis.Redis.from_url(broker_url)
-        try:
-            client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
-        finally:
-            client.close()
+    ) as started:
+        yield started
 
 
 @pytest.fixture

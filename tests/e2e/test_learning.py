@@ -159,9 +159,12 @@ def test_new_hire_starts_the_path_and_picks_up_where_they_left_off(
     expect(again.locator('a[rel="prev"]')).to_have_attribute(
         "href", f"/courses/{COURSE_SLUG}/lessons/{curriculum[1].key}/"
     )
+    # The keys are wired by a deferred script: wait until it has run (before DOMContentLoaded).
+    again.wait_for_load_state("domcontentloaded")
     again.keyboard.press("ArrowLeft")
     expect(again).to_have_url(lesson_url(1))
     expect(again.get_by_role("heading", level=1)).to_have_text(FIRST_LESSONS[1])
+    again.wait_for_load_state("domcontentloaded")
     again.keyboard.press("ArrowRight")
     expect(again).to_have_url(lesson_url(2))
     expect(again.get_by_role("heading", level=1)).to_have_text(FIRST_LESSONS[2])

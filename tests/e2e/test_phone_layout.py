@@ -229,6 +229,7 @@ def test_reading_a_course_with_the_arrow_key_records_every_lesson(
     for index, lesson in enumerate(lessons):
         expect(page.get_by_role("heading", level=1)).to_have_text(lesson.title)
         page.locator("main h1").click()  # focus in the page, on no control
+        page.wait_for_load_state("domcontentloaded")  # the keys' deferred script has run
         page.keyboard.press("ArrowRight")
         if index + 1 < len(lessons):
             expect(page.get_by_role("heading", level=1)).to_have_text(lessons[index + 1].title)
